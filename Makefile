@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# stackblk top-level Makefile.
+#
+#   make                 build stackblk.ko (running kernel, or KDIR=...) and the CLI
+#   make KDIR=/lib/modules/<ver>/build
+#   make modules-all     build the module for every installed kernel into build/<ver>/
+#   make check           run every test (installs what it needs); ends "N passed, N failed"
+#   make demo            boot a guest, create stackblk0 over an emulated NVMe, run fio
+#   make install         install the module (running kernel) and the CLI
+#   make clean
+
+KVER ?= $(shell uname -r)
+KDIR ?= $(shell if [ -d /lib/modules/$(KVER)/build ]; then echo /lib/modules/$(KVER)/build; \
+		else ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n1; fi)
+PREFIX ?= /usr/local
+
+.PHONY: all module tools modules-all check demo install clean
+
+all: module tools
+
+module:
+	@test -n "$(KDIR)" || { echo "no kernel headers found: install linux-headers-$(KVER) or pass KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+tools:
+	$(MAKE) -C tools
+
+modules-all:
+	tests/lib/build-modules.sh
+
+check:
+	tests/run-all.sh
+
+demo:
+	tests/demo.sh
+
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	$(MAKE) -C tools install PREFIX=$(PREFIX)
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	-$(MAKE) -C tools clean
+	rm -rf build
