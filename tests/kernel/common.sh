@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for tests/kernel/*.sh and tests/kunit/*.sh (sourced, not run).
+#
+# Cache layout (outside the repo; built once per machine):
+#   $SB_CACHE/src/linux-source-<srcver>/        extracted Debian linux-source-6.12
+#   $SB_CACHE/kernel/<srcver>-<hash>/build/     O= tree: bzImage, modules_prepare'd
+#   $SB_CACHE/kernel/<srcver>-<hash>/modroot/   modules_install output (modules.builtin ...)
+#   $SB_CACHE/kernel/<srcver>-<hash>/kernelrelease, build-seconds, build.log
+# <hash> covers the config fragment and the build recipe version, so changing
+# tests/kernel/stackblk-debug.config triggers exactly one rebuild.
+
+SB_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SB_CACHE=${STACKBLK_CACHE:-${HOME:-/root}/.cache/stackblk}
+SB_FRAGMENT=$SB_REPO/tests/kernel/stackblk-debug.config
+SB_SRCPKG=linux-source-6.12
+SB_RECIPE=3	# bump when build-kernel.sh changes what ends up in the cache
+
+sb_log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+sb_die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+# Install Debian packages that are missing; apt-get update only if needed.
+sb_apt_ensure() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	sb_log "installing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >&2 || sb_die "apt-get update failed"
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
+		sb_die "apt-get install ${missing[*]} failed"
+}
+
+sb_build_deps() {
+	sb_apt_ensure "$SB_SRCPKG" build-essential flex bison bc libelf-dev libssl-dev \
+		python3 xz-utils kmod cpio
+}
+
+sb_srcver() {
+	dpkg-query -W -f='${Version}' "$SB_SRCPKG" 2>/dev/null | tr -c 'A-Za-z0-9.+\n-' '_'
+}
+
+# Cache key: source package version + hash of (fragment, recipe version).
+sb_kernel_key() {
+	local h
+	h=$( { cat "$SB_FRAGMENT"; echo "recipe=$SB_RECIPE"; } | sha256sum | cut -c1-12)
+	echo "$(sb_srcver)-$h"
+}
+
+sb_kernel_dir() { echo "$SB_CACHE/kernel/$(sb_kernel_key)"; }

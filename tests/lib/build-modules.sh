@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/lib/build-modules.sh - build stackblk.ko out of tree for one or more
+# kernels, each in its own copy of the sources: build/<kver>/stackblk.ko.
+#
+#   tests/lib/build-modules.sh [-o OUTROOT] [KDIR|KVER ...] [-- MAKEARGS...]
+#
+# Without KDIR/KVER: every installed kernel with headers (/lib/modules/*/build).
+# KDIR is a kernel build tree (e.g. a custom kernel's O= directory); KVER a
+# version with /lib/modules/KVER/build.  OUTROOT defaults to <repo>/build.
+# MAKEARGS are appended (e.g. C=2 for sparse).  W=1 is always passed.
+# Every build starts from a clean copy so that all warnings show every time.
+# The log of each build is OUTROOT/<kver>/build.log.  Exits non-zero if any
+# build fails or no kernel was found.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+OUTROOT=$REPO/build
+targets=()
+makeargs=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	-o) OUTROOT=$2; shift 2 ;;
+	-h|--help) sed -n '4,16p' "$0"; exit 0 ;;
+	--) shift; makeargs=("$@"); break ;;
+	*) targets+=("$1"); shift ;;
+	esac
+done
+mkdir -p "$OUTROOT"
+OUTROOT=$(cd "$OUTROOT" && pwd)
+
+if [ ${#targets[@]} -eq 0 ]; then
+	for b in /lib/modules/*/build; do
+		[ -e "$b/Makefile" ] && targets+=("$b")
+	done
+fi
+if [ ${#targets[@]} -eq 0 ]; then
+	echo "build-modules: no kernel headers found (/lib/modules/*/build)" >&2
+	exit 1
+fi
+
+kver_of() {	# KDIR -> kernel release
+	local kdir=$1 r
+	if [ -r "$kdir/include/config/kernel.release" ]; then
+		cat "$kdir/include/config/kernel.release"
+		return
+	fi
+	r=$(make -s -C "$kdir" kernelrelease 2>/dev/null | tail -n1 || true)
+	[ -n "$r" ] || r=$(basename "$(dirname "$(readlink -f "$kdir")")")
+	echo "$r"
+}
+
+rc=0
+for t in "${targets[@]}"; do
+	if [ -d "$t" ]; then
+		kdir=$(readlink -f "$t")
+	elif [ -d "/lib/modules/$t/build" ]; then
+		kdir=$(readlink -f "/lib/modules/$t/build")
+	else
+		echo "build-modules: $t: neither a kernel build tree nor an installed kernel version" >&2
+		rc=1
+		continue
+	fi
+	kver=$(kver_of "$kdir")
+	# Prefer the /lib/modules/<kver>/build path (what users pass).
+	[ -e "/lib/modules/$kver/build/Makefile" ] && [ "$(readlink -f "/lib/modules/$kver/build")" = "$kdir" ] &&
+		kdir=/lib/modules/$kver/build
+	out=$OUTROOT/$kver
+	rm -rf "$out"
+	mkdir -p "$out"
+	cp -a "$REPO/Kbuild" "$REPO/module" "$REPO/include" "$out/"
+	echo "build-modules: $kver (KDIR=$kdir) -> ${out#$REPO/}/stackblk.ko"
+	set +e
+	make -C "$kdir" M="$out" W=1 "${makeargs[@]}" modules >"$out/build.log" 2>&1
+	r=$?
+	set -e
+	# Show paths relative to the repo, not to the copy.
+	sed "s|$out/||g" "$out/build.log"
+	if [ $r -ne 0 ] || [ ! -f "$out/stackblk.ko" ]; then
+		echo "build-modules: $kver: BUILD FAILED (make exit $r)" >&2
+		rc=1
+	fi
+done
+exit $rc
