@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * debugfs tables: /sys/kernel/debug/stackblk/stackblkN/{counters,hctx,
+ * latency,completion}.  Formats are documented in docs/interfaces.md and
+ * parsed by the stackblk CLI; lines starting with '#' are headers.
+ * debugfs itself is root only; the files are 0400 as well.
+ */
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include <linux/vmalloc.h>
+
+#include "stackblk.h"
+
+static struct dentry *sb_debugfs_root;
+
+#define SB_COUNTER(name, ...) \
+	[SB_STAT_##name] = #name,
+static const char * const sb_stat_names[] = {
+#include "stackblk_counters.h"
+};
+
+static const char * const sb_lat_path_names[] = SB_LAT_PATH_NAMES;
+static const char * const sb_lat_op_names[] = SB_LAT_OP_NAMES;
+
+static int counters_show(struct seq_file *m, void *v)
+{
+	struct sb_dev *dev = m->private;
+	struct sb_stats_sum *sum = sb_stats_snapshot(dev);
+	unsigned int i;
+
+	if (!sum)
+		return -ENOMEM;
+	for (i = 0; i < SB_NR_STATS; i++)
+		seq_printf(m, "%s %llu\n", sb_stat_names[i], sum->ctr[i]);
+	seq_printf(m, "inflight %u\n", sb_inflight(dev));
+	seq_printf(m, "inflight_max %u\n", sb_inflight_max(dev));
+	kvfree(sum);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(counters);
+
+static int hctx_show(struct seq_file *m, void *v)
+{
+	struct sb_dev *dev = m->private;
+	unsigned int i, b;
+
+	seq_puts(m, "# hctx inflight max");
+	for (b = 0; b < SB_DEPTH_BUCKETS; b++)
+		seq_printf(m, " b%u", b);
+	seq_putc(m, '\n');
+	for (i = 0; i < dev->nr_queues; i++) {
+		struct sb_queue *sq = &dev->queues[i];
+
+		seq_printf(m, "%u %d %d", i, atomic_read(&sq->inflight),
+			   atomic_read(&sq->max));
+		for (b = 0; b < SB_DEPTH_BUCKETS; b++)
+			seq_printf(m, " %ld", atomic_long_read(&sq->hist[b]));
+		seq_putc(m, '\n');
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(hctx);
+
+static int latency_show(struct seq_file *m, void *v)
+{
+	struct sb_stats_sum *sum = sb_stats_snapshot(m->private);
+	unsigned int p, o, b;
+
+	if (!sum)
+		return -ENOMEM;
+	seq_puts(m, "# path op count sum_ns");
+	for (b = 0; b < SB_LAT_BUCKETS; b++)
+		seq_printf(m, " b%u", b);
+	seq_putc(m, '\n');
+	for (p = 0; p < SB_LAT_NR_PATHS; p++) {
+		for (o = 0; o < SB_LAT_NR_OPS; o++) {
+			u64 count = 0;
+
+			for (b = 0; b < SB_LAT_BUCKETS; b++)
+				count += sum->lat[p][o][b];
+			seq_printf(m, "%s %s %llu %llu", sb_lat_path_names[p],
+				   sb_lat_op_names[o], count,
+				   sum->lat_sum[p][o]);
+			for (b = 0; b < SB_LAT_BUCKETS; b++)
+				seq_printf(m, " %llu", sum->lat[p][o][b]);
+			seq_putc(m, '\n');
+		}
+	}
+	kvfree(sum);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(latency);
+
+static int completion_show(struct seq_file *m, void *v)
+{
+	struct sb_dev *dev = m->private;
+	struct sb_stats_sum *sum = sb_stats_snapshot(dev);
+	static const char * const kinds[] = { "backing", "complete" };
+	static const char * const locs[] = { "same", "shared", "remote" };
+	unsigned int n = dev->aff_cols, r, c, k, l;
+
+	if (!sum)
+		return -ENOMEM;
+	seq_printf(m, "ncpus %u\n", nr_cpu_ids);
+	seq_printf(m, "group %u\n", dev->aff_group);
+	for (k = 0; k < SB_NR_LOC_KIND; k++)
+		for (l = 0; l < SB_NR_LOC; l++)
+			seq_printf(m, "%s_%s %llu\n", kinds[k], locs[l],
+				   sum->loc[k][l]);
+	seq_puts(m, "# matrix rows=submit cpu, cols=backing completion cpu, first field = row cpu\n");
+	seq_printf(m, "matrix %u %u\n", n, n);
+	for (r = 0; r < n; r++) {
+		seq_printf(m, "%u", r * dev->aff_group);
+		for (c = 0; c < n; c++)
+			seq_printf(m, " %llu", sum->matrix[r * n + c]);
+		seq_putc(m, '\n');
+	}
+	kvfree(sum);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(completion);
+
+void sb_debugfs_add(struct sb_dev *dev)
+{
+	struct dentry *dir;
+
+	dir = debugfs_create_dir(dev->disk->disk_name, sb_debugfs_root);
+	dev->debugfs_dir = dir;
+	debugfs_create_file("counters", 0400, dir, dev, &counters_fops);
+	debugfs_create_file("hctx", 0400, dir, dev, &hctx_fops);
+	debugfs_create_file("latency", 0400, dir, dev, &latency_fops);
+	debugfs_create_file("completion", 0400, dir, dev, &completion_fops);
+}
+
+/* debugfs_remove() waits for readers inside the files' operations. */
+void sb_debugfs_del(struct sb_dev *dev)
+{
+	debugfs_remove(dev->debugfs_dir);
+	dev->debugfs_dir = NULL;
+}
+
+void sb_debugfs_init(void)
+{
+	sb_debugfs_root = debugfs_create_dir(SB_NAME, NULL);
+}
+
+void sb_debugfs_exit(void)
+{
+	debugfs_remove(sb_debugfs_root);
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * stackblk - an instrumented blk-mq device stacked on a backing block device.
+ *
+ * Structures, named by role as in null_blk:
+ *   struct sb_config  - one configfs item (or the insmod one-shot device):
+ *                       what the user asked for
+ *   struct sb_dev     - a live device, /dev/stackblkN
+ *   struct sb_queue   - per hardware context state (queue depth)
+ *   struct sb_cmd     - per request PDU
+ *   struct sb_bio     - front pad of every bio sent to the backing device
+ */
+#ifndef _STACKBLK_H
+#define _STACKBLK_H
+
+#include <linux/blk-mq.h>
+#include <linux/blkdev.h>
+#include <linux/configfs.h>
+#include <linux/jump_label.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+
+#include "stackblk_stats.h"
+#include "compat.h"
+#include "sb_lib.h"
+
+#define SB_NAME			"stackblk"
+#define SB_MAX_QUEUE_DEPTH	4096
+#define SB_DEF_QUEUE_DEPTH	128
+
+/* Where a completion ran relative to the submitting CPU. */
+enum sb_locality { SB_LOC_SAME, SB_LOC_SHARED, SB_LOC_REMOTE, SB_NR_LOC };
+/* Which completion: the backing device's, or stackblk's own. */
+enum sb_loc_kind { SB_LOC_BACKING, SB_LOC_COMPLETE, SB_NR_LOC_KIND };
+
+/*
+ * Per-CPU statistics.  Each CPU only ever writes its own copy (this_cpu_*),
+ * readers sum over CPUs.  matrix[] is this CPU's row as a *backing
+ * completion* CPU, indexed by the folded submitting CPU.
+ */
+struct sb_pcpu_stats {
+	u64 ctr[SB_NR_STATS];
+	u64 lat[SB_LAT_NR_PATHS][SB_LAT_NR_OPS][SB_LAT_BUCKETS];
+	u64 lat_sum[SB_LAT_NR_PATHS][SB_LAT_NR_OPS];
+	u64 loc[SB_NR_LOC_KIND][SB_NR_LOC];
+	u64 matrix[];
+};
+
+/* A sum over CPUs (also the layout of the reset baseline). */
+struct sb_stats_sum {
+	u64 ctr[SB_NR_STATS];
+	u64 lat[SB_LAT_NR_PATHS][SB_LAT_NR_OPS][SB_LAT_BUCKETS];
+	u64 lat_sum[SB_LAT_NR_PATHS][SB_LAT_NR_OPS];
+	u64 loc[SB_NR_LOC_KIND][SB_NR_LOC];
+	u64 matrix[];	/* [row = submit group][col = backing group] */
+};
+
+/*
+ * Queue depth of one hardware context.  blk-mq may run one hctx from more
+ * than one CPU, and requests complete on other CPUs, so these are atomics;
+ * they live on the hctx's own cache lines and are shared by nothing else.
+ */
+struct sb_queue {
+	atomic_t inflight;
+	atomic_t max;
+	atomic_long_t hist[SB_DEPTH_BUCKETS];
+} ____cacheline_aligned_in_smp;
+
+struct sb_config {
+	struct config_item item;
+	struct mutex lock;		/* serializes attribute writes */
+	char *backing;			/* path, kmalloc'ed */
+	u32 nr_hw_queues;		/* 0 = one per possible CPU */
+	u32 queue_depth;
+	struct sb_dev *dev;		/* non-NULL while powered */
+};
+
+struct sb_dev {
+	struct sb_config *cfg;
+	int index;
+	struct gendisk *disk;
+	struct blk_mq_tag_set tag_set;
+	struct sb_backing backing;
+	struct block_device *bdev;	/* the backing device */
+	struct bio_set bs;
+	struct sb_queue *queues;
+	unsigned int nr_queues;
+
+	struct sb_pcpu_stats __percpu *stats;
+	unsigned int aff_group;		/* CPUs per matrix row/column */
+	unsigned int aff_cols;
+	struct mutex stats_lock;	/* serializes reset against summing */
+	struct sb_stats_sum *base;	/* values at the last reset */
+
+	struct kobject *sysfs_dir;	/* /sys/block/stackblkN/stackblk */
+	struct kobject *sysfs_stats;	/* .../stackblk/stats */
+	struct dentry *debugfs_dir;
+};
+
+/* Per request PDU. */
+struct sb_cmd {
+	struct sb_dev *dev;
+	atomic_t pending;		/* backing bios not completed yet */
+	blk_status_t status;		/* first error */
+	int submit_cpu;
+	int backing_cpu;
+	u64 start_ns;			/* 0: not timed */
+};
+
+/* Front pad of each backing bio. */
+struct sb_bio {
+	struct sb_cmd *cmd;
+	u64 start_ns;
+	struct bio bio;
+};
+
+DECLARE_STATIC_KEY_TRUE(sb_collect);
+
+/* main.c */
+int sb_dev_create(struct sb_config *cfg);
+void sb_dev_destroy(struct sb_config *cfg);
+struct sb_config *sb_config_alloc(void);
+void sb_config_free(struct sb_config *cfg);
+extern const struct blk_mq_ops sb_mq_ops;
+
+/* configfs.c */
+int sb_configfs_init(void);
+void sb_configfs_exit(void);
+int sb_config_set_backing(struct sb_config *cfg, const char *page,
+			  size_t count);
+
+/* stats.c */
+int sb_stats_alloc(struct sb_dev *dev);
+void sb_stats_free(struct sb_dev *dev);
+u64 sb_stat_read(struct sb_dev *dev, enum stackblk_stat idx);
+struct sb_stats_sum *sb_stats_snapshot(struct sb_dev *dev);
+size_t sb_stats_sum_size(const struct sb_dev *dev);
+int sb_stats_reset(struct sb_dev *dev);
+unsigned int sb_inflight(struct sb_dev *dev);
+unsigned int sb_inflight_max(struct sb_dev *dev);
+enum sb_locality sb_cpu_locality(int a, int b);
+
+static inline enum sb_lat_op sb_lat_op(blk_opf_t opf)
+{
+	switch (opf & REQ_OP_MASK) {
+	case REQ_OP_READ:
+		return SB_LAT_OP_read;
+	case REQ_OP_WRITE:
+		return (opf & REQ_PREFLUSH) ? SB_LAT_OP_flush : SB_LAT_OP_write;
+	case REQ_OP_FLUSH:
+		return SB_LAT_OP_flush;
+	default:
+		return SB_LAT_OP_other;
+	}
+}
+
+/* sysfs.c */
+int sb_sysfs_add(struct sb_dev *dev);
+void sb_sysfs_del(struct sb_dev *dev);
+
+/* debugfs.c */
+void sb_debugfs_init(void);
+void sb_debugfs_exit(void);
+void sb_debugfs_add(struct sb_dev *dev);
+void sb_debugfs_del(struct sb_dev *dev);
+
+#endif /* _STACKBLK_H */

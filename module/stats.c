@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-CPU statistics, following dm-stats: every CPU increments only its own
+ * copy, readers sum over all possible CPUs.  Counters only grow; "reset"
+ * takes a snapshot (the baseline) that readers subtract, so a reset never
+ * writes another CPU's counters and no reader ever sees a torn value.
+ *
+ * Memory per device: sizeof(struct sb_pcpu_stats) + aff_cols * 8 bytes per
+ * possible CPU (about 3 KiB + 512 B with 64 columns), and one baseline of
+ * the summed layout (3 KiB + aff_cols^2 * 8 bytes, at most 32 KiB).
+ * The affinity matrix never has more than SB_AFFINITY_MAX_COLS columns: on
+ * machines with more CPUs, consecutive CPUs are folded into one row and
+ * column (sb_affinity_group()); the same/shared/remote totals stay exact.
+ */
+#include <linux/cpumask.h>
+#include <linux/percpu.h>
+#include <linux/sched/topology.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "stackblk.h"
+#include "sb_lib.h"
+
+size_t sb_stats_sum_size(const struct sb_dev *dev)
+{
+	return struct_size_t(struct sb_stats_sum, matrix,
+			     (size_t)dev->aff_cols * dev->aff_cols);
+}
+
+int sb_stats_alloc(struct sb_dev *dev)
+{
+	size_t pcpu_size;
+
+	dev->aff_group = sb_affinity_group(nr_cpu_ids);
+	dev->aff_cols = DIV_ROUND_UP(nr_cpu_ids, dev->aff_group);
+	pcpu_size = struct_size_t(struct sb_pcpu_stats, matrix, dev->aff_cols);
+
+	dev->stats = __alloc_percpu(pcpu_size, __alignof__(u64));
+	if (!dev->stats)
+		return -ENOMEM;
+	dev->base = kvzalloc(sb_stats_sum_size(dev), GFP_KERNEL);
+	if (!dev->base) {
+		free_percpu(dev->stats);
+		dev->stats = NULL;
+		return -ENOMEM;
+	}
+	mutex_init(&dev->stats_lock);
+	return 0;
+}
+
+void sb_stats_free(struct sb_dev *dev)
+{
+	kvfree(dev->base);
+	free_percpu(dev->stats);
+	mutex_destroy(&dev->stats_lock);
+}
+
+static u64 sb_stat_sum(struct sb_dev *dev, enum stackblk_stat idx)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(dev->stats, cpu)->ctr[idx]);
+	return sum;
+}
+
+u64 sb_stat_read(struct sb_dev *dev, enum stackblk_stat idx)
+{
+	return sb_stat_sum(dev, idx) - READ_ONCE(dev->base->ctr[idx]);
+}
+
+/* Raw sums over CPUs, not yet minus the baseline.  Caller holds stats_lock. */
+static void sb_stats_sum_raw(struct sb_dev *dev, struct sb_stats_sum *sum)
+{
+	unsigned int ncols = dev->aff_cols, i;
+	int cpu;
+
+	memset(sum, 0, sb_stats_sum_size(dev));
+	for_each_possible_cpu(cpu) {
+		const struct sb_pcpu_stats *p = per_cpu_ptr(dev->stats, cpu);
+		const u64 *src = &p->ctr[0];
+		u64 *dst = &sum->ctr[0];
+		unsigned int row = cpu / dev->aff_group;
+		/* ctr, lat, lat_sum and loc are laid out alike in both */
+		size_t n = offsetof(struct sb_pcpu_stats, matrix) / sizeof(u64);
+
+		for (i = 0; i < n; i++)
+			dst[i] += READ_ONCE(src[i]);
+		/* p's row is indexed by submit group; sum is [submit][backing] */
+		for (i = 0; i < ncols; i++)
+			sum->matrix[i * ncols + row] += READ_ONCE(p->matrix[i]);
+	}
+}
+
+/**
+ * sb_stats_snapshot - sums since the last reset
+ * @dev: the device
+ *
+ * Returns a kvmalloc'ed struct sb_stats_sum (free with kvfree()) or NULL.
+ */
+struct sb_stats_sum *sb_stats_snapshot(struct sb_dev *dev)
+{
+	size_t size = sb_stats_sum_size(dev), i;
+	struct sb_stats_sum *sum;
+	const u64 *b;
+	u64 *s;
+
+	sum = kvmalloc(size, GFP_KERNEL);
+	if (!sum)
+		return NULL;
+	mutex_lock(&dev->stats_lock);
+	sb_stats_sum_raw(dev, sum);
+	s = (u64 *)sum;
+	b = (const u64 *)dev->base;
+	for (i = 0; i < size / sizeof(u64); i++)
+		s[i] -= b[i];
+	mutex_unlock(&dev->stats_lock);
+	return sum;
+}
+
+int sb_stats_reset(struct sb_dev *dev)
+{
+	size_t n = sb_stats_sum_size(dev) / sizeof(u64), j;
+	u64 *dst = (u64 *)dev->base;
+	struct sb_stats_sum *sum;
+	const u64 *src;
+	unsigned int i;
+
+	sum = kvmalloc(sb_stats_sum_size(dev), GFP_KERNEL);
+	if (!sum)
+		return -ENOMEM;
+	mutex_lock(&dev->stats_lock);
+	sb_stats_sum_raw(dev, sum);
+	/* Publish each baseline word whole: readers never see a torn value. */
+	src = (const u64 *)sum;
+	for (j = 0; j < n; j++)
+		WRITE_ONCE(dst[j], src[j]);
+	for (i = 0; i < dev->nr_queues; i++) {
+		struct sb_queue *sq = &dev->queues[i];
+		unsigned int b;
+
+		atomic_set(&sq->max, atomic_read(&sq->inflight));
+		for (b = 0; b < SB_DEPTH_BUCKETS; b++)
+			atomic_long_set(&sq->hist[b], 0);
+	}
+	mutex_unlock(&dev->stats_lock);
+	kvfree(sum);
+	return 0;
+}
+
+unsigned int sb_inflight(struct sb_dev *dev)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < dev->nr_queues; i++)
+		n += max(atomic_read(&dev->queues[i].inflight), 0);
+	return n;
+}
+
+unsigned int sb_inflight_max(struct sb_dev *dev)
+{
+	unsigned int i, m = 0;
+
+	for (i = 0; i < dev->nr_queues; i++)
+		m = max_t(unsigned int, m, atomic_read(&dev->queues[i].max));
+	return m;
+}
+
+enum sb_locality sb_cpu_locality(int a, int b)
+{
+	if (a == b)
+		return SB_LOC_SAME;
+	if (sb_cpus_share_cache(a, b))
+		return SB_LOC_SHARED;
+	return SB_LOC_REMOTE;
+}
