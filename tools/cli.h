@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* cli.h - the commands and what they share: usage errors and interval options. */
+#ifndef SB_CLI_H
+#define SB_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+int cmd_create(int argc, char **argv);
+int cmd_remove(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_depth(int argc, char **argv);
+int cmd_latency(int argc, char **argv);
+int cmd_affinity(int argc, char **argv);
+
+/* "stackblk: CMD: message" + "Try 'stackblk CMD --help'."; returns EXIT_USAGE. */
+int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print @usage to stdout; returns EXIT_OK. */
+int show_help(const char *usage);
+
+/* Options shared by the sampling commands. */
+struct sample_opts {
+	double interval;	/* 0: one report */
+	long count;		/* reports in interval mode, -1: forever */
+	bool json;
+};
+
+#define SAMPLE_SHORTOPTS "i:c:jh"
+#define SAMPLE_LONGOPTS \
+	{ "interval", required_argument, NULL, 'i' }, \
+	{ "count", required_argument, NULL, 'c' }, \
+	{ "json", no_argument, NULL, 'j' }, \
+	{ "help", no_argument, NULL, 'h' }
+
+/* Report getopt_long's '?' or ':' result @c; returns EXIT_USAGE. */
+int bad_option(const char *cmd, char **argv, int c);
+
+/*
+ * getopt_long over @argv with the sample options only (the caller sets the
+ * defaults in @o first).  Returns -1 when parsing went fine (optind is then
+ * the first operand), else the exit status to return (help or usage error).
+ * @allow_interval: accept -i and -c.
+ */
+int parse_sample_opts(int argc, char **argv, const char *cmd, const char *usage,
+		      struct sample_opts *o, bool allow_interval);
+
+#endif

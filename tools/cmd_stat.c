@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/* cmd_stat.c - "stat" (chosen devices, totals or intervals) and "top" (live view). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "sample.h"
+
+static const char stat_usage[] =
+"Usage: stackblk stat [DEV...] [-i SECONDS [-c COUNT]] [--json]\n"
+"Logical vs physical IOPS and MB/s, amplification, merged/split/rmw, latency\n"
+"p50/p99 per path, in flight and max depth.  Without -i: totals since the last\n"
+"reset.  DEV is a configfs name, stackblkN or /dev/stackblkN (default: all).\n\n"
+"  -i, --interval SECONDS   report rates every SECONDS\n"
+"  -c, --count COUNT        stop after COUNT reports\n"
+"  -j, --json               one JSON object per report (NDJSON)\n"
+"  -h, --help               this help\n";
+
+static const char top_usage[] =
+"Usage: stackblk top [-i SECONDS] [-c COUNT] [--json]\n"
+"Live view of every device, busiest first, redrawn every interval (default 1 s).\n"
+"When stdout is not a terminal the frames are printed one after another.\n\n"
+"  -i, --interval SECONDS   refresh interval (default 1)\n"
+"  -c, --count COUNT        stop after COUNT frames\n"
+"  -j, --json               one JSON object per frame (NDJSON)\n"
+"  -h, --help               this help\n";
+
+struct devstate {
+	struct sb_dev dev;
+	struct sb_sample prev, cur;
+	struct sb_metrics m;
+	bool have_prev;
+};
+
+/* Print the latency error once per run. */
+static void note_latency(const struct sb_sample *s)
+{
+	static bool said;
+
+	if (s->lat_err && !said) {
+		said = true;
+		sb_err("latency percentiles unavailable: %s", sb_debugfs_why(s->lat_err));
+	}
+}
+
+static void report(const struct devstate *st, size_t n, double interval, bool json)
+{
+	if (json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_obj(&j, NULL);
+		json_num(&j, "time", now_wall());
+		if (interval > 0)
+			json_num(&j, "interval", interval);
+		else
+			json_null(&j, "interval");
+		json_arr(&j, "devices");
+		for (size_t i = 0; i < n; i++)
+			if (st[i].have_prev || interval <= 0)
+				metrics_json(&j, &st[i].dev, &st[i].m);
+		json_end(&j, ']');
+		json_end(&j, '}');
+	} else {
+		struct table t;
+
+		table_init(&t, METRICS_ALIGN);
+		metrics_header(&t, interval > 0);
+		for (size_t i = 0; i < n; i++)
+			if (st[i].have_prev || interval <= 0)
+				metrics_row(&t, &st[i].dev, &st[i].m);
+		table_print(&t, stdout);
+		table_free(&t);
+		fflush(stdout);
+	}
+}
+
+/* Take a sample of st; compute metrics against the previous one (interval) or totals. */
+static int advance(struct devstate *st, double interval)
+{
+	int ret;
+
+	st->prev = st->cur;
+	ret = sample_take(&st->dev, &st->cur);
+	if (ret) {
+		sb_err("%s: cannot read counters: %s", st->dev.node, strerror(-ret));
+		return ret;
+	}
+	note_latency(&st->cur);
+	if (interval <= 0)
+		metrics_compute(NULL, &st->cur, &st->m);
+	else if (st->have_prev)
+		metrics_compute(&st->prev, &st->cur, &st->m);
+	return 0;
+}
+
+int cmd_stat(int argc, char **argv)
+{
+	struct sample_opts o = { .count = -1 };
+	struct devstate *st;
+	size_t n = 0;
+	int ret = parse_sample_opts(argc, argv, "stat", stat_usage, &o, true);
+
+	if (ret >= 0)
+		return ret;
+	if (!sb_require_module())
+		return EXIT_RUNTIME;
+	if (optind < argc) {
+		n = argc - optind;
+		st = xcalloc(n, sizeof(*st));
+		for (size_t i = 0; i < n; i++) {
+			ret = sb_dev_open(argv[optind + i], &st[i].dev);
+			if (ret) {
+				free(st);
+				return ret;
+			}
+		}
+	} else {
+		struct sb_dev *devs;
+		size_t nd, i;
+
+		ret = sb_dev_list(&devs, &nd);
+		if (ret) {
+			sb_err("stat: cannot list devices: %s", strerror(-ret));
+			return EXIT_RUNTIME;
+		}
+		st = xcalloc(nd, sizeof(*st));
+		for (i = 0; i < nd; i++)
+			if (devs[i].index >= 0)
+				st[n++].dev = devs[i];
+		free(devs);
+		if (!n) {
+			sb_err("stat: no stackblk devices");
+			free(st);
+			return EXIT_RUNTIME;
+		}
+	}
+
+	ret = EXIT_OK;
+	for (long r = 0; o.interval <= 0 || o.count < 0 || r <= o.count; r++) {
+		for (size_t i = 0; i < n && ret == EXIT_OK; i++)
+			if (advance(&st[i], o.interval))
+				ret = EXIT_RUNTIME;
+		if (ret)
+			break;
+		if (o.interval <= 0 || r > 0) {
+			if (!o.json && o.interval > 0 && r > 1)
+				putchar('\n');
+			report(st, n, o.interval, o.json);
+		}
+		if (o.interval <= 0)
+			break;
+		for (size_t i = 0; i < n; i++)
+			st[i].have_prev = true;
+		if (o.count < 0 || r < o.count)
+			sleep_seconds(o.interval);
+	}
+	free(st);
+	return ret;
+}
+
+static int by_iops(const void *a, const void *b)
+{
+	const struct devstate *x = a, *y = b;
+	double ix = metrics_rate(&x->m, SB_STAT_logical_read_ios) +
+		    metrics_rate(&x->m, SB_STAT_logical_write_ios);
+	double iy = metrics_rate(&y->m, SB_STAT_logical_read_ios) +
+		    metrics_rate(&y->m, SB_STAT_logical_write_ios);
+
+	if (ix != iy)
+		return ix < iy ? 1 : -1;
+	return x->dev.index < y->dev.index ? -1 : x->dev.index > y->dev.index;
+}
+
+/* Re-list the devices, keeping the previous sample of those still present. */
+static int refresh(struct devstate **st, size_t *n)
+{
+	struct sb_dev *devs;
+	struct devstate *next;
+	size_t nd, m = 0;
+	int ret = sb_dev_list(&devs, &nd);
+
+	if (ret)
+		return ret;
+	next = xcalloc(nd, sizeof(*next));
+	for (size_t i = 0; i < nd; i++) {
+		if (devs[i].index < 0)
+			continue;
+		next[m].dev = devs[i];
+		for (size_t k = 0; k < *n; k++)
+			if (!strcmp((*st)[k].dev.node, devs[i].node)) {
+				next[m].cur = (*st)[k].cur;
+				next[m].have_prev = true;
+			}
+		m++;
+	}
+	free(devs);
+	free(*st);
+	*st = next;
+	*n = m;
+	return 0;
+}
+
+int cmd_top(int argc, char **argv)
+{
+	struct sample_opts o = { .interval = 1, .count = -1 };
+	struct devstate *st = NULL;
+	size_t n = 0;
+	bool tty = isatty(STDOUT_FILENO);
+	int ret = parse_sample_opts(argc, argv, "top", top_usage, &o, true);
+
+	if (ret >= 0)
+		return ret;
+	if (optind < argc)
+		return usage_error("top", "unexpected argument '%s'", argv[optind]);
+	if (!sb_require_module())
+		return EXIT_RUNTIME;
+	/* frame -1 only takes the baseline samples */
+	for (long frame = -1; o.count < 0 || frame < o.count; frame++) {
+		char when[16];
+		time_t now;
+
+		if (refresh(&st, &n)) {
+			sb_err("top: cannot list devices");
+			free(st);
+			return EXIT_RUNTIME;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (advance(&st[i], o.interval))
+				st[i].have_prev = false;	/* vanished meanwhile */
+		if (frame >= 0) {
+			qsort(st, n, sizeof(*st), by_iops);
+			now = time(NULL);
+			strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
+			if (!o.json) {
+				if (tty)
+					fputs("\033[H\033[2J", stdout);
+				else if (frame)
+					putchar('\n');
+				printf("stackblk top - %s  interval %.1fs  %zu device%s\n\n", when,
+				       o.interval, n, n == 1 ? "" : "s");
+			}
+			report(st, n, o.interval, o.json);
+		}
+		if (o.count < 0 || frame + 1 < o.count)
+			sleep_seconds(o.interval);
+	}
+	free(st);
+	return EXIT_OK;
+}

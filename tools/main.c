@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/* main.c - stackblk command-line tool: command dispatch and shared option handling. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "util.h"
+
+#ifndef STACKBLK_VERSION
+#define STACKBLK_VERSION "0.1.0"
+#endif
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *summary;
+} commands[] = {
+	{ "create",   cmd_create,   "create and power a device over a backing device (configfs)" },
+	{ "remove",   cmd_remove,   "tear a device down (configfs)" },
+	{ "list",     cmd_list,     "list devices with backing, stages, size, queues and depth" },
+	{ "stat",     cmd_stat,     "logical vs physical I/O, amplification, latency percentiles" },
+	{ "top",      cmd_top,      "live view of every device" },
+	{ "depth",    cmd_depth,    "per hardware context queue depth and its histogram" },
+	{ "latency",  cmd_latency,  "latency histograms with p50/p99/p99.9" },
+	{ "affinity", cmd_affinity, "submit x completion CPU matrix and the backing's MSI-X vectors" },
+};
+
+#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: stackblk COMMAND [OPTIONS] [ARGS]\n\nCommands:\n");
+	for (size_t i = 0; i < NR_COMMANDS; i++)
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun 'stackblk COMMAND --help' for a command's options; see stackblk(8).\n"
+		   "Exit status: 0 success, 1 runtime error, 2 usage error.\n");
+}
+
+int usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "stackblk: %s%s", cmd ? cmd : "", cmd ? ": " : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'stackblk %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
+	return EXIT_USAGE;
+}
+
+int show_help(const char *text)
+{
+	fputs(text, stdout);
+	return EXIT_OK;
+}
+
+int bad_option(const char *cmd, char **argv, int c)
+{
+	const char *arg = argv[optind - 1];
+
+	if (c == ':')
+		return usage_error(cmd, "option '%s' needs an argument", arg);
+	if (optopt && arg[0] == '-' && arg[1] != '-')
+		return usage_error(cmd, "invalid option '-%c'", optopt);
+	return usage_error(cmd, "invalid option '%s'", arg);
+}
+
+int parse_sample_opts(int argc, char **argv, const char *cmd, const char *usage,
+		      struct sample_opts *o, bool allow_interval)
+{
+	static const struct option longopts[] = { SAMPLE_LONGOPTS, { 0 } };
+	bool have_count = false;
+	uint64_t v;
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":" SAMPLE_SHORTOPTS, longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if (!allow_interval)
+				return usage_error(cmd, "no -i/--interval for this command");
+			if (!parse_seconds(optarg, &o->interval))
+				return usage_error(cmd, "bad interval '%s' (seconds > 0)", optarg);
+			break;
+		case 'c':
+			if (!allow_interval)
+				return usage_error(cmd, "no -c/--count for this command");
+			if (!parse_u64(optarg, &v) || v == 0 || v > 1000000000)
+				return usage_error(cmd, "bad count '%s' (integer >= 1)", optarg);
+			o->count = (long)v;
+			have_count = true;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'h':
+			return show_help(usage);
+		default:
+			return bad_option(cmd, argv, c);
+		}
+	}
+	if (have_count && o->interval <= 0)
+		return usage_error(cmd, "-c/--count needs -i/--interval");
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd)
+		return usage(stderr), EXIT_USAGE;
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+		printf("stackblk %s\n", STACKBLK_VERSION);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < NR_COMMANDS; i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	return usage_error(NULL, "unknown command '%s'", cmd);
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* sample.h - counter samples, interval metrics, and their table/JSON forms (stat, top). */
+#ifndef SB_SAMPLE_H
+#define SB_SAMPLE_H
+
+#include "debugfs.h"
+#include "device.h"
+#include "fmt.h"
+#include "json.h"
+
+struct sb_sample {
+	double t;		/* monotonic seconds */
+	struct sb_counters cnt;
+	int lat_err;		/* 0 when lat holds the debugfs histograms, else -errno */
+	struct sb_latency lat;
+};
+
+struct sb_metrics {
+	double interval;	/* seconds; 0 = totals since the last reset */
+	bool reset;		/* counters went backwards: values are since the reset */
+	uint64_t c[SB_NR_STATS];	/* deltas (interval) or totals */
+	uint64_t g[SB_NR_GAUGES];	/* gauges as sampled */
+	double amp_bytes, amp_ops;	/* physical/logical; -1 when there was no logical I/O */
+	bool lat_valid;			/* debugfs histograms were readable */
+	bool have_pct[SB_NR_PATHS];	/* the path saw requests */
+	uint64_t p50[SB_NR_PATHS], p99[SB_NR_PATHS];	/* ns */
+};
+
+/* Counters must be readable (else -errno); latency is optional (lat_err). */
+int sample_take(const struct sb_dev *dev, struct sb_sample *s);
+/* @prev NULL: totals of @cur.  Never negative, see u64_delta(). */
+void metrics_compute(const struct sb_sample *prev, const struct sb_sample *cur,
+		     struct sb_metrics *m);
+/* Per second in interval mode, the plain count for totals. */
+double metrics_rate(const struct sb_metrics *m, enum stackblk_stat s);
+/* Sum of the per-op histograms of @path. */
+void latency_path_sum(const struct sb_latency *lat, int path, uint64_t *b);
+
+/* The stat/top table: header row, then one row per device. */
+#define METRICS_ALIGN "lrrrrrrrrrrrrrrrrrrr"
+void metrics_header(struct table *t, bool interval);
+void metrics_row(struct table *t, const struct sb_dev *dev, const struct sb_metrics *m);
+/* One device object (keys documented in stackblk.8). */
+void metrics_json(struct json *j, const struct sb_dev *dev, const struct sb_metrics *m);
+
+#endif
