@@ -1,0 +1,38 @@
+# Passthrough is byte-identical: what is written through stackblk is what the
+# backing holds, at the same offset, and vice versa (O_DIRECT both ways).
+sb_load
+sb_create d
+head -c 8M /dev/urandom >/tmp/pat8
+# through stackblk -> read from both
+run dd if=/tmp/pat8 of="$SB_DEV" bs=1M seek=100 oflag=direct conv=fsync status=none
+read_range "$SB_BACKING" 100 8 /tmp/from-backing
+read_range "$SB_DEV" 100 8 /tmp/from-stackblk
+cmp /tmp/pat8 /tmp/from-backing || fail "backing bytes differ from what was written through $SB_DEV"
+cmp /tmp/pat8 /tmp/from-stackblk || fail "$SB_DEV reads back different bytes"
+# directly to the backing -> read through stackblk
+head -c 8M /dev/urandom >/tmp/pat8b
+run dd if=/tmp/pat8b of="$SB_BACKING" bs=1M seek=200 oflag=direct conv=fsync status=none
+read_range "$SB_DEV" 200 8 /tmp/from-stackblk
+cmp /tmp/pat8b /tmp/from-stackblk || fail "$SB_DEV does not show what was written to the backing"
+# odd sector counts at odd offsets
+head -c $((3 * 512)) /dev/urandom >/tmp/pat3
+run dd if=/tmp/pat3 of="$SB_DEV" bs=512 seek=123457 oflag=direct status=none
+dd if="$SB_BACKING" of=/tmp/back3 bs=512 skip=123457 count=3 iflag=direct status=none
+cmp /tmp/pat3 /tmp/back3 || fail "3 sectors at sector 123457 differ on the backing"
+# the last 64 KiB of the device
+sz=$(blockdev --getsz "$SB_DEV")
+head -c 65536 /dev/urandom >/tmp/patend
+run dd if=/tmp/patend of="$SB_DEV" bs=512 seek=$((sz - 128)) oflag=direct status=none
+dd if="$SB_BACKING" of=/tmp/backend bs=512 skip=$((sz - 128)) count=128 iflag=direct status=none
+cmp /tmp/patend /tmp/backend || fail "last 64 KiB differ on the backing"
+# I/O past the end is refused, not forwarded
+if dd if=/tmp/pat3 of="$SB_DEV" bs=512 seek="$sz" oflag=direct status=none 2>/dev/null; then
+	[ "$(blockdev --getsz "$SB_BACKING")" = "$sz" ] || fail "write past the end changed the backing's size"
+fi
+# Same through the page cache (buffered write, then drop caches, read back)
+head -c 4M /dev/urandom >/tmp/pat4
+run dd if=/tmp/pat4 of="$SB_DEV" bs=1M seek=300 conv=fsync status=none
+read_range "$SB_BACKING" 300 4 /tmp/back4
+cmp /tmp/pat4 /tmp/back4 || fail "buffered write + fsync: backing bytes differ"
+sb_destroy d
+sb_unload

@@ -1,0 +1,289 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# tests/guest/lib.sh - helpers for the guest test cases (sourced, bash).
+#
+# A case is a bash script in tests/guest/cases/, run by suite.sh in its own
+# process with this file sourced first and cwd = the repository root.  It
+# ends with exit 0 (PASS), `fail "reason"` or `skip "reason"`.  Never sleep
+# and hope: poll with wait_until/must_wait and a bounded timeout.
+
+SB_KVER=$(uname -r)
+SB_REPO=${SB_REPO:-$(pwd)}
+SB_KO=${STACKBLK_KO:-$SB_REPO/build/$SB_KVER/stackblk.ko}
+SB_CFS=/sys/kernel/config/stackblk
+SB_BACKING=${STACKBLK_BACKING:-/dev/nvme0n1}
+SB_BK=$(basename "$SB_BACKING")
+SB_NCPU=$(nproc)
+_p=$(cat /sys/devices/system/cpu/possible)
+SB_NR_CPU_IDS=$((${_p##*[-,]} + 1))
+SB_REASON=${SB_REASON:-/tmp/stackblk-reason.$$}
+SB_ART=${SB_ART:-/tmp/stackblk-art.$$}
+mkdir -p "$SB_ART"
+
+# Lines that must never show up in dmesg.
+SB_BAD_RE='WARNING|(^|[^A-Za-z_])BUG([^A-Za-z_]|$)|lockdep|KASAN|UBSAN|kmemleak|ODEBUG|sleeping function called|Oops|general protection|INFO: task .* blocked|possible circular|hung_task|Call Trace|list_(add|del) corruption|refcount_t:'
+
+# --- outcome -------------------------------------------------------------
+fail() {
+	printf '%s\n' "$*" >"$SB_REASON"
+	echo "FAIL: $*" >&2
+	exit 1
+}
+skip() {
+	printf '%s\n' "$*" >"$SB_REASON"
+	echo "SKIP: $*" >&2
+	exit 77
+}
+info() { echo "# $*" >&2; }
+# run CMD...: show it, run it, fail if it fails
+run() {
+	echo "+ $*" >&2
+	"$@" || fail "command failed (exit $?): $*"
+}
+
+# --- polling -------------------------------------------------------------
+# wait_until SECONDS CMD...: poll CMD every 0.1 s; 0 once it succeeds,
+# 1 after SECONDS.
+wait_until() {
+	local t=$1 end
+	shift
+	end=$(($(date +%s%N) + t * 1000000000))
+	while :; do
+		"$@" 2>/dev/null && return 0
+		[ "$(date +%s%N)" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+# must_wait SECONDS "what" CMD...: wait_until or fail
+must_wait() {
+	local t=$1 what=$2
+	shift 2
+	wait_until "$t" "$@" || fail "timeout (${t}s) waiting for $what"
+}
+# pid_gone PID: true once PID has exited (reaped or zombie-free)
+pid_gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# --- precise errno of a write ---------------------------------------------
+# wr FILE VALUE: write VALUE+"\n" with one write(2) (like echo); prints OK or
+# the errno name (ENOENT, EINVAL, ...), of open(2) or write(2).
+wr() {
+	python3 - "$1" "$2" <<'PY'
+import errno, os, sys
+try:
+    fd = os.open(sys.argv[1], os.O_WRONLY)
+    try:
+        os.write(fd, (sys.argv[2] + "\n").encode())
+    finally:
+        os.close(fd)
+    print("OK")
+except OSError as e:
+    print(errno.errorcode.get(e.errno, str(e.errno)))
+PY
+}
+# expect_wr ERRNO|OK FILE VALUE
+expect_wr() {
+	local want=$1 f=$2 v=$3 got
+	got=$(wr "$f" "$v")
+	info "write '$v' > $f: $got"
+	[ "$got" = "$want" ] || fail "write '$v' > ${f#$SB_CFS/}: expected $want, got $got"
+}
+# rd FILE: contents without trailing newline (empty if unreadable)
+rd() { cat "$1" 2>/dev/null; }
+# expect_rd FILE VALUE
+expect_rd() {
+	local got
+	got=$(rd "$1")
+	[ "$got" = "$2" ] || fail "${1#$SB_CFS/} reads '$got', expected '$2'"
+}
+
+# --- module ------------------------------------------------------------------
+sb_loaded() { [ -d /sys/module/stackblk ]; }
+# sb_load [PARAM=VALUE...]: insmod the freshly built module (after its deps)
+sb_load() {
+	local d
+	[ -f "$SB_KO" ] || fail "module not built: ${SB_KO#$SB_REPO/}"
+	sb_loaded && fail "stackblk already loaded"
+	for d in $(modinfo -F depends "$SB_KO" 2>/dev/null | tr ',' ' '); do
+		modprobe "$d" || fail "modprobe $d (dependency of stackblk) failed"
+	done
+	echo "+ insmod ${SB_KO#$SB_REPO/} $*" >&2
+	insmod "$SB_KO" "$@" || fail "insmod stackblk.ko $* failed"
+	if ! mountpoint -q /sys/kernel/config; then
+		mount -t configfs configfs /sys/kernel/config || fail "cannot mount configfs"
+	fi
+	must_wait 10 "$SB_CFS" test -d "$SB_CFS"
+}
+sb_unload() {
+	echo "+ rmmod stackblk" >&2
+	rmmod stackblk || fail "rmmod stackblk failed"
+	must_wait 30 "stackblk to unload" eval '! sb_loaded'
+}
+
+# --- devices -------------------------------------------------------------------
+# sb_disks: the stackblk disks that exist now, sorted (sysfs and /dev)
+sb_disks() { (cd /sys/block && ls -d stackblk* 2>/dev/null; ls /dev/stackblk* 2>/dev/null) | sort | tr '\n' ' '; }
+sb_dev_ready() { [ -b "/dev/stackblk$1" ] && [ -e "/sys/block/stackblk$1/size" ]; }
+sb_dev_gone() { [ ! -e "/dev/stackblk$1" ] && [ ! -e "/sys/block/stackblk$1" ]; }
+
+# sb_create NAME [ATTR=VALUE...]: configure (backing=$SB_BACKING unless
+# given) and power on; sets SB_IDX and SB_DEV (/dev/stackblkN) and waits for it.
+sb_create() {
+	local name=$1 a has_backing=0 r
+	shift
+	echo "+ mkdir $SB_CFS/$name" >&2
+	mkdir "$SB_CFS/$name" || fail "mkdir $SB_CFS/$name failed"
+	for a in "$@"; do
+		[ "${a%%=*}" = backing ] && has_backing=1
+	done
+	[ $has_backing -eq 1 ] || set -- "backing=$SB_BACKING" "$@"
+	for a in "$@" power=1; do
+		r=$(wr "$SB_CFS/$name/${a%%=*}" "${a#*=}")
+		echo "+ echo ${a#*=} > $name/${a%%=*}: $r" >&2
+		[ "$r" = OK ] || fail "configfs $name: ${a%%=*}=${a#*=} refused with $r"
+	done
+	SB_IDX=$(rd "$SB_CFS/$name/index")
+	[[ $SB_IDX =~ ^[0-9]+$ ]] || fail "$name/index reads '$SB_IDX' after power=1"
+	SB_DEV=/dev/stackblk$SB_IDX
+	must_wait 20 "$SB_DEV" sb_dev_ready "$SB_IDX"
+	info "$name -> $SB_DEV"
+}
+# sb_destroy NAME: power off (if on) and rmdir; waits for the disk to vanish
+sb_destroy() {
+	local name=$1 idx
+	idx=$(rd "$SB_CFS/$name/index")
+	if [ "$(rd "$SB_CFS/$name/power")" = 1 ]; then
+		echo "+ echo 0 > $name/power" >&2
+		echo 0 >"$SB_CFS/$name/power" || fail "power=0 on $name failed"
+	fi
+	echo "+ rmdir $SB_CFS/$name" >&2
+	rmdir "$SB_CFS/$name" || fail "rmdir $SB_CFS/$name failed"
+	if [[ $idx =~ ^[0-9]+$ ]]; then
+		must_wait 20 "stackblk$idx to disappear" sb_dev_gone "$idx"
+	fi
+}
+# sb_cleanup_all: best effort, used by suite.sh between cases
+sb_cleanup_all() {
+	local d
+	if [ -d "$SB_CFS" ]; then
+		for d in "$SB_CFS"/*/; do
+			[ -d "$d" ] || continue
+			[ "$(rd "$d/power")" = 1 ] && echo 0 >"$d/power"
+			rmdir "$d"
+		done
+	fi
+	if sb_loaded; then
+		rmmod stackblk || return 1
+	fi
+	! sb_loaded
+}
+
+# sb_stat N COUNTER: /sys/block/stackblkN/stackblk/stats/COUNTER
+sb_stat() { rd "/sys/block/stackblk$1/stackblk/stats/$2"; }
+# bk_stat FIELD: field of /sys/block/<backing>/stat (1-based, see
+# Documentation/block/stat.rst: 1 read ios, 5 write ios, 7 write ticks,
+# 12 discard ios, 14 discard sectors, 16 flush ios)
+bk_stat() { awk -v f="$1" '{print $f}' "/sys/block/$SB_BK/stat"; }
+
+# --- data helpers --------------------------------------------------------------
+# read_range DEV OFFSET_MIB LEN_MIB OUT: O_DIRECT read of a range into a file
+read_range() {
+	dd if="$1" of="$4" bs=1M skip="$2" count="$3" iflag=direct status=none ||
+		fail "dd read from $1 failed"
+}
+# is_zero FILE: the file holds only zero bytes
+is_zero() { cmp -s -n "$(stat -c %s "$1")" "$1" /dev/zero; }
+
+# --- fio -------------------------------------------------------------------------
+# sb_fio NAME TIMEOUT ARGS...: run fio (direct=1) with ARGS; fail on a non-zero
+# exit, an error in any job, a verify failure or a timeout.  Output in
+# $SB_ART/NAME.fio.
+sb_fio() {
+	local name=$1 tmo=$2 out r
+	shift 2
+	out=$SB_ART/$name.fio
+	echo "+ fio --name=$name $*" >&2
+	r=0
+	(cd "$SB_ART" && exec timeout -k 10 "$tmo" fio --name="$name" --direct=1 --group_reporting \
+		--exitall_on_error "$@") >"$out" 2>&1 || r=$?
+	grep -E '^ *(read|write|trim) *:|^ *READ:|^ *WRITE:' "$out" | sed 's/^ */#   /' >&2
+	[ $r -ne 124 ] || fail "fio $name timed out after ${tmo}s"
+	if grep -Eqi 'verify.*(fail|bad)|bad magic|mismatch' "$out"; then
+		fail "fio $name: verify error: $(grep -Ei -m1 'verify.*(fail|bad)|bad magic|mismatch' "$out")"
+	fi
+	if grep -Eq 'err= *[1-9]' "$out"; then
+		fail "fio $name: I/O error: $(grep -E -m1 'err= *[1-9]|error' "$out")"
+	fi
+	[ $r -eq 0 ] || fail "fio $name exited $r: $(grep -Ei -m1 'error|fail' "$out")"
+}
+
+# dmesg_clean [WHAT]: fail on any kernel warning, BUG, lockdep report...
+dmesg_clean() {
+	local l
+	l=$(dmesg | grep -E -m1 "$SB_BAD_RE") || return 0
+	fail "dmesg${1:+ ($1)}: $l"
+}
+
+# excl_open PATH: try an exclusive open (O_EXCL on a block device = claim
+# it, like mount does); prints OK or the errno name.
+excl_open() {
+	python3 - "$1" <<'PY'
+import errno, os, sys
+try:
+    os.close(os.open(sys.argv[1], os.O_RDONLY | os.O_EXCL))
+    print("OK")
+except OSError as e:
+    print(errno.errorcode.get(e.errno, str(e.errno)))
+PY
+}
+# mount_errno DEV DIR FSTYPE: mount(2) directly; prints OK or the errno name
+mount_errno() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import ctypes, errno, sys
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.mount(sys.argv[1].encode(), sys.argv[2].encode(), sys.argv[3].encode(), 0, None)
+print("OK" if r == 0 else errno.errorcode.get(ctypes.get_errno(), "?"))
+PY
+}
+# dev_t DEV: kernel-internal dev_t (major << 20 | minor) as in block: tracepoints
+dev_t() {
+	local mm
+	mm=$(cat "/sys/class/block/$(basename "$1")/dev")
+	echo $(((${mm%%:*} << 20) | ${mm##*:}))
+}
+
+# sb_fio_integrity ENGINE DEV: the data-integrity matrix (write + verify with
+# crc32c): sequential and random, 512 B .. 1 MiB incl. sizes that are not
+# powers of two, iodepth 1 .. 128, numjobs = vCPUs each on its own region.
+# Every job region is REGION MiB; the matrix uses ~4 x nproc x REGION MiB.
+sb_fio_integrity() {
+	local eng=$1 dev=$2 n=$SB_NCPU r=${SB_FIO_REGION:-16}
+	local common=(--filename="$dev" --ioengine="$eng" --numjobs="$n"
+		--size="${r}M" --offset_increment="${r}M" --verify=crc32c
+		--do_verify=1 --verify_fatal=1 --verify_dump=1)
+	local base=0
+	# sequential, 1 MiB and 128 KiB + 512 B, deep-ish
+	sb_fio "$eng-seq-1m" 600 "${common[@]}" --offset=$((base))M \
+		--rw=write --bs=1M --iodepth=8
+	base=$((base + n * r))
+	sb_fio "$eng-seq-odd" 600 "${common[@]}" --offset=$((base))M \
+		--rw=write --bs=$((128 * 1024 + 512)) --iodepth=4
+	base=$((base + n * r))
+	# random, mixed sizes incl. 1536, 3584, 12k+512, iodepth 32, reads
+	# interleaved with the writes (verify_backlog)
+	sb_fio "$eng-rand-bssplit" 600 "${common[@]}" --offset=$((base))M \
+		--rw=randwrite --bssplit=512/10:1536/10:3584/15:4k/20:12800/15:64k/20:1m/10 \
+		--iodepth=32 --verify_backlog=64
+	base=$((base + n * r))
+	# random, any multiple of 512 B up to 1 MiB, queue depth 1
+	sb_fio "$eng-rand-qd1" 600 "${common[@]}" --offset=$((base))M --size=$((r / 4))M \
+		--rw=randwrite --bsrange=512-1M --iodepth=1
+	base=$((base + n * r))
+	# random 4k..64k at iodepth 128 with batched submission/completion
+	sb_fio "$eng-rand-qd128" 600 "${common[@]}" --offset=$((base))M \
+		--rw=randwrite --bsrange=4k-64k --iodepth=128 \
+		--iodepth_batch_submit=16 --iodepth_batch_complete_min=1
+	# a second pass over a region: random reads of what the first wrote
+	sb_fio "$eng-reread" 600 "${common[@]}" --offset=$((base))M \
+		--rw=randwrite --bsrange=4k-64k --verify_only --iodepth=16
+}

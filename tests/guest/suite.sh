@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/guest/suite.sh [PATTERN...] - run the guest test cases (in the VM).
+#
+# Runs every tests/guest/cases/*.sh (sorted; only those whose name contains
+# one of PATTERNs if given), each in its own process with lib.sh sourced,
+# under a time limit (SB_CASE_TIMEOUT, default 900 s), with `dmesg -C` before
+# and a dmesg check after.  Prints exactly one line per case:
+#   PASS <kver>/<case> | FAIL <kver>/<case>: <reason> | SKIP <kver>/<case>: <reason>
+# (a failing case's log tail follows, indented).  Logs and per-case dmesg go
+# to $STACKBLK_RESULTS/guest-<kver>/.  Exit status 1 if any case failed.
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export SB_REPO=${SB_REPO:-$(cd "$HERE/../.." && pwd)}
+cd "$SB_REPO" || exit 1
+KVER=$(uname -r)
+ART=${STACKBLK_RESULTS:-/tmp/stackblk-results}/guest-$KVER
+CASE_TMO=${SB_CASE_TIMEOUT:-900}
+mkdir -p "$ART"
+export SB_ART=$ART SB_REASON=$ART/.suite.reason
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
+
+[ "$(id -u)" -eq 0 ] || { echo "FAIL $KVER/suite: must run as root (in the guest)"; exit 1; }
+
+kmsg() { echo "stackblk-test: $*" >/dev/kmsg 2>/dev/null || true; }
+
+selected() {
+	local n=$1 p
+	[ $# -gt 1 ] || return 0
+	shift
+	for p in "$@"; do
+		[[ $n == *"$p"* ]] && return 0
+	done
+	return 1
+}
+
+npass=0 nfail=0 nskip=0
+for c in $(ls "$HERE"/cases/*.sh 2>/dev/null | sort); do
+	name=$(basename "$c" .sh)
+	selected "$name" "$@" || continue
+	log=$ART/$name.log
+	reason=$ART/$name.reason
+	rm -f "$reason"
+	mkdir -p "$ART/$name"
+	sb_cleanup_all >/dev/null 2>&1
+	dmesg -C
+	kmsg "start $name"
+	start=$(date +%s)
+	# timeout makes its own process group: leftovers are killed below.
+	SB_REASON=$reason SB_ART=$ART/$name timeout -k 10 "$CASE_TMO" \
+		bash -c '. "$1"; . "$2"' case "$HERE/lib.sh" "$c" >"$log" 2>&1 </dev/null &
+	pg=$!
+	wait $pg
+	rc=$?
+	kill -KILL -- -$pg 2>/dev/null
+	kmsg "end $name rc=$rc"
+	why=""
+	[ -s "$reason" ] && why=$(head -n1 "$reason")
+	# Teardown that the case left undone is part of the case.
+	if ! timeout 120 bash -c '. "$1"; sb_cleanup_all' x "$HERE/lib.sh" >>"$log" 2>&1; then
+		[ $rc -eq 0 ] && rc=1 && why="cleanup after the case failed (configfs rmdir / rmmod)"
+	fi
+	dmesg >"$ART/$name.dmesg"
+	bad=$(grep -E -m1 "$SB_BAD_RE" "$ART/$name.dmesg")
+	dur=$(($(date +%s) - start))
+	echo "# $name: exit $rc, ${dur}s" >>"$log"
+	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		rc=1
+		why="timeout after ${CASE_TMO}s${why:+ ($why)}"
+	fi
+	if [ -n "$bad" ]; then
+		[ $rc -eq 77 ] && rc=1
+		[ $rc -eq 0 ] && rc=1 && why=""
+		why="${why:+$why; }dmesg: $bad"
+	fi
+	case $rc in
+	0)
+		echo "PASS $KVER/$name"
+		npass=$((npass + 1))
+		;;
+	77)
+		echo "SKIP $KVER/$name: ${why:-no reason given}"
+		nskip=$((nskip + 1))
+		;;
+	*)
+		[ -n "$why" ] || why="exit $rc: $(grep -v '^[#+]' "$log" | tail -n1)"
+		echo "FAIL $KVER/$name: $why"
+		tail -n 25 "$log" | sed 's/^/    /'
+		nfail=$((nfail + 1))
+		;;
+	esac
+done
+echo "# guest suite $KVER: $npass passed, $nfail failed, $nskip skipped" >&2
+[ $nfail -eq 0 ]
