@@ -43,3 +43,8 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
 	-$(MAKE) -C tools clean
 	rm -rf build
+
+# KUnit suites (tests/kunit/) on the cached debug test kernel, in a QEMU guest.
+.PHONY: kunit
+kunit:
+	tests/kunit/run.sh

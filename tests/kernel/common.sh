@@ -50,3 +50,28 @@ sb_kernel_key() {
 }
 
 sb_kernel_dir() { echo "$SB_CACHE/kernel/$(sb_kernel_key)"; }
+
+# ---- KUnit bookkeeping ------------------------------------------------------
+# Number of test cases compiled into stackblk_kunit.ko (KUNIT_CASE* entries).
+sb_kunit_expected_cases() {
+	grep -hcE '^\s*KUNIT_CASE(_PARAM|_SLOW|_ATTR|_PARAM_ATTR)?\(' "$SB_REPO"/tests/kunit/*.c |
+		awk '{ n += $1 } END { print n + 0 }'
+}
+# Comma-separated suite names (the .name of each struct kunit_suite).
+sb_kunit_suites() {
+	grep -hoE '^\s*\.name = "[A-Za-z0-9_]+"' "$SB_REPO"/tests/kunit/*.c |
+		sed -E 's/.*"(.*)"/\1/' | paste -sd, -
+}
+
+# sb_vm_times DIR: "boot=Xs kunit=Ys suite=Zs kmemleak=Ws" from DIR/times
+sb_vm_times() {
+	awk '{ t[$1] = $2 }
+	END {
+		printf "boot=%.1fs", t["start"]
+		if ("kunit-end" in t) printf " kunit=%.1fs", t["kunit-end"] - t["kunit-start"]
+		if ("suite-end" in t) printf " suite=%.1fs", t["suite-end"] - t["suite-start"]
+		if ("kmemleak-end" in t) printf " kmemleak=%.1fs", t["kmemleak-end"] - t["kmemleak-start"]
+		if ("end" in t) printf " guest-total=%.1fs", t["end"]
+		printf "\n"
+	}' "$1/times" 2>/dev/null || echo "boot=? (no $1/times)"
+}

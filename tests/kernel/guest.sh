@@ -1,0 +1,83 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/kernel/guest.sh - runs INSIDE the debug-kernel guest (run-vm.sh
+# COMMAND, cwd = repo, /results writable).  Not for the host.
+#
+#   guest.sh [--modroot DIR] [--kunit KO] [--suite] [--kmemleak]
+#
+#   --modroot DIR  copy DIR/lib/modules/<uname -r> (modules_install output of
+#                  the debug kernel: modules.builtin ...) into the guest's
+#                  /lib/modules so `modprobe <built-in>` succeeds
+#   --kunit KO     insmod the KUnit module (tests run during insmod), save
+#                  /sys/kernel/debug/kunit/<suite>/results to
+#                  /results/kunit/<suite>.ktap, rmmod it
+#   --suite        run tests/guest/suite.sh > /results/suite.out
+#   --kmemleak     at the end: echo scan > .../kmemleak twice, save the
+#                  report to /results/kmemleak.txt
+# Timestamps (guest uptime) go to /results/times.
+set -u
+R=${STACKBLK_RESULTS:-/results}
+modroot="" ko="" suite=0 leak=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--modroot) modroot=$2; shift 2 ;;
+	--kunit) ko=$2; shift 2 ;;
+	--suite) suite=1; shift ;;
+	--kmemleak) leak=1; shift ;;
+	*) echo "guest.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+up() { cut -d' ' -f1 /proc/uptime; }
+stamp() { echo "$1 $(up)" >>"$R/times"; }
+: >"$R/times"
+stamp start
+rc=0
+
+KREL=$(uname -r)
+if [ -n "$modroot" ] && [ ! -e "/lib/modules/$KREL/modules.builtin" ]; then
+	if [ -d "$modroot/lib/modules/$KREL" ]; then
+		mkdir -p /lib/modules && cp -a "$modroot/lib/modules/$KREL" /lib/modules/ &&
+			rm -f "/lib/modules/$KREL/build" "/lib/modules/$KREL/source"
+	else
+		echo "guest.sh: $modroot/lib/modules/$KREL missing" >&2
+	fi
+fi
+mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
+
+if [ -n "$ko" ]; then
+	mkdir -p "$R/kunit"
+	rm -f "$R"/kunit/*.ktap
+	stamp kunit-start
+	insmod "$ko" >"$R/kunit/insmod.log" 2>&1
+	echo $? >"$R/kunit/insmod.rc"
+	stamp kunit-end
+	for d in /sys/kernel/debug/kunit/*/; do
+		s=$(basename "$d")
+		[ -r "$d/results" ] && cat "$d/results" >"$R/kunit/$s.ktap"
+	done
+	rmmod stackblk_kunit >>"$R/kunit/insmod.log" 2>&1 || echo "rmmod stackblk_kunit failed" >>"$R/kunit/insmod.log"
+fi
+
+if [ $suite = 1 ]; then
+	stamp suite-start
+	tests/guest/suite.sh >"$R/suite.out" 2>"$R/suite.err"
+	echo $? >"$R/suite.rc"
+	stamp suite-end
+fi
+
+if [ $leak = 1 ]; then
+	stamp kmemleak-start
+	if [ -w /sys/kernel/debug/kmemleak ]; then
+		# two scans: objects seen unreferenced twice are reported
+		echo scan >/sys/kernel/debug/kmemleak
+		sleep 1
+		echo scan >/sys/kernel/debug/kmemleak
+		cat /sys/kernel/debug/kmemleak >"$R/kmemleak.txt"
+	else
+		echo "NO-KMEMLEAK" >"$R/kmemleak.txt"
+	fi
+	stamp kmemleak-end
+fi
+stamp end
+exit $rc
