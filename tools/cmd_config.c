@@ -211,13 +211,15 @@ int cmd_create(int argc, char **argv)
 		goto fail_key;
 	}
 	for (int i = 0; i < NR_ATTRS; i++) {
-		if (!attrs[i].value)
-			continue;
-		if (attrs[i].stage && !path_exists(attr_path(p, attrs[i].name))) {
+		if (attrs[i].value && attrs[i].stage && !path_exists(attr_path(p, attrs[i].name))) {
 			sb_err("create: this stackblk module does not support stages (no %s attribute)",
 			       attrs[i].name);
 			goto fail_rmdir;
 		}
+	}
+	for (int i = 0; i < NR_ATTRS; i++) {
+		if (!attrs[i].value)
+			continue;
 		ret = write_text(attr_path(p, attrs[i].name), attrs[i].value);
 		if (ret) {
 			sb_err("create: cannot set %s%s%s: %s%s", attrs[i].name,

@@ -34,7 +34,7 @@ guest() {
 	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 	modprobe null_blk nr_devices=1 queue_mode=2 submit_queues=2 || true
 	case $kver in
-	6.1*)	# module-parameter device: no configfs item
+	6.1.*)	# module-parameter device: no configfs item
 		insmod "$ko" backing=/dev/nvme0n1 ;;
 	*)	insmod "$ko"
 		"$CLI" create fast --backing /dev/nvme0n1 --depth 64 ;;

@@ -1,0 +1,341 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tools/tests/cli.sh - command-level tests: run ./stackblk (under $VG_CMD, e.g.
+# valgrind) against the fixture trees and check output, JSON and exit codes.
+# One "PASS cli/<name>" or "FAIL cli/<name>: reason" line per test.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+
+FX=$PWD/tests/fixtures
+read -r -a VG <<<"${VG_CMD:-}"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# sb ROOT ARGS...: run the CLI with STACKBLK_ROOT=ROOT; sets OUT, ERR, RC
+sb() {
+	local root=$1
+	shift
+	OUT=$(STACKBLK_ROOT=$root "${VG[@]}" ./stackblk "$@" 2>"$TMP/err")
+	RC=$?
+	ERR=$(cat "$TMP/err")
+}
+# json_check PYEXPR: every line of $OUT is JSON and PYEXPR (with d) holds for it
+json_check() {
+	printf '%s\n' "$OUT" | python3 -m json.tool --json-lines >/dev/null 2>&1 || return 1
+	printf '%s\n' "$OUT" | SB_CHECK=$1 python3 -c '
+import json, os, sys
+for l in sys.stdin:
+    d = json.loads(l)
+    assert eval(os.environ["SB_CHECK"]), l' >/dev/null 2>&1
+}
+
+WHY=""
+# expect COND-DESCRIPTION CMD...: record the first failing check
+expect() {
+	local what=$1
+	shift
+	"$@" || { [ -n "$WHY" ] || WHY="$what (rc=$RC, stdout: $(head -c 300 <<<"$OUT"), stderr: $(head -c 300 <<<"$ERR"))"; }
+}
+has() { grep -qF -- "$1" <<<"$2"; }
+t() {
+	local name=$1
+	WHY=""
+	"t_$name"
+	if [ -z "$WHY" ]; then echo "PASS cli/$name"; else echo "FAIL cli/$name: $WHY"; fi
+}
+
+N4=$FX/nvme-4cpu-612
+N2=$FX/nvme-2cpu-61
+
+t_help() {
+	sb "$N4" --help
+	expect "--help" [ $RC -eq 0 ]
+	expect "--help lists commands" has "affinity" "$OUT"
+	for c in create remove list stat top depth latency affinity; do
+		sb "$N4" $c --help
+		expect "$c --help" [ $RC -eq 0 ]
+		expect "$c --help usage" has "Usage: stackblk $c" "$OUT"
+	done
+}
+
+t_usage_errors() {
+	sb "$N4"
+	expect "no command -> 2" [ $RC -eq 2 ]
+	sb "$N4" frobnicate
+	expect "unknown command -> 2" [ $RC -eq 2 ]
+	expect "unknown command message" has "unknown command 'frobnicate'" "$ERR"
+	sb "$N4" stat --bogus
+	expect "bad long option -> 2" [ $RC -eq 2 ]
+	expect "bad option message" has "stat: invalid option '--bogus'" "$ERR"
+	expect "hint" has "Try 'stackblk stat --help'" "$ERR"
+	sb "$N4" stat -x
+	expect "bad short option" has "invalid option '-x'" "$ERR"
+	sb "$N4" stat -c 3
+	expect "-c without -i -> 2" [ $RC -eq 2 ]
+	sb "$N4" stat -i 0
+	expect "-i 0 -> 2" [ $RC -eq 2 ]
+	sb "$N4" affinity fast -i
+	expect "missing argument -> 2" [ $RC -eq 2 ]
+	expect "missing argument message" has "needs an argument" "$ERR"
+	sb "$N4" depth
+	expect "depth without DEV -> 2" [ $RC -eq 2 ]
+	sb "$N4" depth fast -i 1
+	expect "depth -i -> 2" [ $RC -eq 2 ]
+	sb "$N4" create x
+	expect "create without --backing -> 2" [ $RC -eq 2 ]
+	sb "$N4" create x --backing /dev/x --depth 0
+	expect "create --depth 0 -> 2" [ $RC -eq 2 ]
+	sb "$N4" create x --backing /dev/x --split-boundary 4Q
+	expect "bad size -> 2" [ $RC -eq 2 ]
+	sb "$N4" create a/b --backing /dev/x
+	expect "bad name -> 2" [ $RC -eq 2 ]
+	sb "$N4" remove
+	expect "remove without NAME -> 2" [ $RC -eq 2 ]
+	sb "$N4" list extra
+	expect "list extra arg -> 2" [ $RC -eq 2 ]
+}
+
+t_no_module() {
+	mkdir -p "$TMP/empty"
+	for c in list "stat" "depth fast" "affinity fast" "top -c 1" "remove fast" \
+		 "create x --backing /dev/x"; do
+		# shellcheck disable=SC2086
+		sb "$TMP/empty" $c
+		expect "$c: exit 1" [ $RC -eq 1 ]
+		expect "$c: message" [ "$ERR" = "stackblk: module not loaded (try: modprobe stackblk)" ]
+	done
+}
+
+t_unknown_device() {
+	for c in stat depth latency affinity; do
+		sb "$N4" $c nope
+		expect "$c nope: exit 1" [ $RC -eq 1 ]
+		expect "$c nope: message" has "nope: no such stackblk device" "$ERR"
+	done
+	sb "$N4" stat spare
+	expect "unpowered: exit 1" [ $RC -eq 1 ]
+	expect "unpowered: message" has "not powered" "$ERR"
+}
+
+t_list() {
+	sb "$N4" list
+	expect "rc" [ $RC -eq 0 ]
+	expect "header" has "NAME   NODE       BACKING  STAGES  SIZE  HCTX  DEPTH" "$OUT"
+	expect "fast" has "fast   stackblk0  nvme0n1  -       1.0G     4    128" "$OUT"
+	expect "spare" has "spare  (off)" "$OUT"
+	sb "$N2" list
+	expect "param device" has "stackblk0  stackblk0  nvme0n1  -" "$OUT"
+	expect "slow" has "slow       stackblk1  nullb0   merge,split  256.0M     1     32" "$OUT"
+	sb "$N2" list --json
+	expect "json" json_check "[x['name'] for x in d['devices']] == ['stackblk0', 'slow'] and \
+d['devices'][0]['configfs'] is False and d['devices'][1]['size_bytes'] == 268435456"
+}
+
+t_stat_json_matches_sysfs() {
+	local f n v
+	sb "$N4" stat fast --json
+	expect "rc" [ $RC -eq 0 ]
+	expect "valid" json_check "d['interval'] is None and len(d['devices']) == 1"
+	for f in "$N4"/sys/block/stackblk0/stackblk/stats/*; do
+		n=$(basename "$f") v=$(cat "$f")
+		case $n in inflight|inflight_max)
+			expect "$n" json_check "d['devices'][0]['$n'] == $v" ;;
+		*)	expect "$n" json_check "d['devices'][0]['counters']['$n'] == $v" ;;
+		esac
+	done
+	expect "amplification 1.00" json_check \
+		"d['devices'][0]['amplification'] == {'bytes': 1.0, 'ops': 1.0}"
+	sb "$N2" stat stackblk1 --json
+	expect "split amplification" json_check \
+		"d['devices'][0]['amplification'] == {'bytes': 1.0, 'ops': 2.0}"
+}
+
+t_stat_human() {
+	sb "$N2" stat
+	expect "rc" [ $RC -eq 0 ]
+	expect "header" has "DEVICE     L_r   L_w  L_rMB  L_wMB  P_r   P_w  P_rMB  P_wMB  AMP_B  AMP_OPS  merged  split  rmw" "$OUT"
+	expect "stackblk1 row" has "stackblk1    0   100   0.00   6.55    0   200   0.00   6.55   1.00     2.00       0    100    0" "$OUT"
+	expect "no stderr" [ -z "$ERR" ]
+}
+
+t_stat_without_debugfs() {
+	local n
+	OUT=$(STACKBLK_ROOT=$N4 STACKBLK_DEBUGFS=$TMP/nodebugfs "${VG[@]}" ./stackblk stat -i 0.05 -c 3 2>"$TMP/err")
+	RC=$? ERR=$(cat "$TMP/err")
+	expect "rc" [ $RC -eq 0 ]
+	expect "dash for latency" has "  -      -      -      -  " "$OUT"
+	n=$(grep -c "latency percentiles unavailable" <<<"$ERR")
+	expect "said once on stderr (got $n)" [ "$n" -eq 1 ]
+	expect "why" has "debugfs not mounted" "$ERR"
+	chmod 000 "$N4/sys/kernel/debug/stackblk/stackblk0/latency" 2>/dev/null
+	if [ "$(id -u)" -ne 0 ]; then
+		sb "$N4" stat --json
+		expect "EACCES: root" has "readable by root only" "$ERR"
+	fi
+	chmod 644 "$N4/sys/kernel/debug/stackblk/stackblk0/latency"
+}
+
+t_stat_interval() {
+	sb "$N4" stat -i 0.05 -c 3 --json
+	expect "rc" [ $RC -eq 0 ]
+	expect "3 lines" [ "$(wc -l <<<"$OUT")" -eq 3 ]
+	expect "rates" json_check "d['interval'] == 0.05 and \
+all(v == 0 for v in d['devices'][0]['rates'].values()) and d['devices'][0]['reset'] is False and \
+d['devices'][0]['latency_ns']['logical']['p50'] is None"
+	sb "$N4" stat -i 0.05 -c 2
+	expect "human: 2 tables" [ "$(grep -c '^DEVICE' <<<"$OUT")" -eq 2 ]
+	expect "per second header" has "L_r/s" "$OUT"
+}
+
+t_depth() {
+	sb "$N4" depth fast
+	expect "rc" [ $RC -eq 0 ]
+	expect "summary" has "4 hardware contexts, 128 tags each; in flight 0, max depth 8" "$OUT"
+	expect "bars" has "[8, 16)       50 |@@@@@@@@@@@@@" "$OUT"
+	sb "$N4" depth /dev/stackblk0 --json
+	expect "json" json_check "d['max'] == 8 and len(d['hctx']) == 4 and \
+d['hctx'][0]['buckets'][:4] == [100, 200, 150, 50] and len(d['hctx'][0]['buckets']) == 14"
+	OUT=$(STACKBLK_ROOT=$N4 STACKBLK_DEBUGFS=$TMP/nodebugfs ./stackblk depth fast 2>&1)
+	RC=$?
+	expect "no debugfs: exit 1" [ $RC -eq 1 ]
+	expect "no debugfs: why" has "cannot read $TMP/nodebugfs/stackblk/stackblk0/hctx" "$OUT"
+}
+
+t_latency() {
+	sb "$N4" latency fast
+	expect "rc" [ $RC -eq 0 ]
+	expect "write line" has "stackblk0 logical write: 1000 requests, avg 73.2us, p50 65.5us, p99 262.1us, p99.9 2.1ms" "$OUT"
+	expect "bars" has "[32K, 64K)        600 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|" "$OUT"
+	sb "$N4" latency fast --json
+	expect "json" json_check "len(d['latency']) == 8 and d['latency'][1]['op'] == 'write' and \
+d['latency'][1]['p999'] == 2097152 and d['latency'][3]['p50'] is None"
+}
+
+# the nvmeXqN (N >= 1) names in a fixture's /proc/interrupts, sorted
+io_vectors() { grep -oE 'nvme[0-9]+q[1-9][0-9]*' "$1/proc/interrupts" | sort | tr '\n' ' '; }
+
+t_affinity_nvme() {
+	local want
+	sb "$N4" affinity fast
+	expect "rc" [ $RC -eq 0 ]
+	expect "locality" has "backing completion   96.8%    0.0%    3.2%      1802" "$OUT"
+	expect "matrix total" has "total 1802:" "$OUT"
+	expect "vector row" has "   3  nvme0q4   28  3          3         msix  ok            452  3:452" "$OUT"
+	expect "admin noted" has "admin queue on irq 24 is not an I/O queue" "$OUT"
+	sb "$N4" affinity fast --json
+	want=$(io_vectors "$N4")
+	expect "exactly the I/O queue vectors" json_check \
+		"' '.join(sorted(v['name'] for v in d['msix']['vectors'])) + ' ' == '$want'"
+	expect "matrix sums to completed" json_check "d['completion']['matrix']['total'] == \
+sum(map(sum, d['completion']['matrix']['rows'])) == 800 + 1000 + 2"
+	expect "hctx mapping" json_check "[(v['hctx'], v['irq'], v['verified']) for v in d['msix']['vectors']] \
+== [(0, 25, True), (1, 26, True), (2, 27, True), (3, 28, True)] and d['msix']['pci'] == '0000:00:04.0'"
+	sb "$N2" affinity stackblk0 --json
+	expect "6.1 vectors" json_check "[v['name'] for v in d['msix']['vectors']] == ['nvme0q1', 'nvme0q2'] \
+and d['msix']['cpus'] == [0, 1] and d['msix']['vectors'][1]['interrupts'] == [900, 0]"
+	sb "$N2" affinity stackblk0
+	expect "mismatch shown" has "MISMATCH" "$OUT"
+}
+
+t_affinity_not_pci() {
+	sb "$N2" affinity slow
+	expect "rc 0" [ $RC -eq 0 ]
+	expect "message" has "MSI-X vectors: backing nullb0 is not a PCI device: it has no MSI-X vectors" "$OUT"
+	sb "$N2" affinity slow --json
+	expect "json" json_check "d['msix']['vectors'] == [] and d['msix']['pci'] is None and \
+'no MSI-X' in d['msix']['reason'] and d['completion']['matrix']['total'] == 100"
+}
+
+t_affinity_interval() {
+	sb "$N4" affinity fast -i 0.05 -c 2 --json
+	expect "rc" [ $RC -eq 0 ]
+	expect "2 reports of deltas" json_check "d['interval'] == 0.05 and \
+d['completion']['matrix']['total'] == 0 and all(v['total'] == 0 for v in d['msix']['vectors'])"
+	expect "2 lines" [ "$(wc -l <<<"$OUT")" -eq 2 ]
+}
+
+t_top() {
+	sb "$N4" top -i 0.05 -c 2
+	expect "rc" [ $RC -eq 0 ]
+	expect "2 frames" [ "$(grep -c '^stackblk top - ' <<<"$OUT")" -eq 2 ]
+	expect "no escape codes when not a tty" [ "$(grep -c $'\033' <<<"$OUT")" -eq 0 ]
+	expect "device row" has "stackblk0" "$OUT"
+	sb "$N2" top -i 0.05 -c 2 --json
+	expect "json frames" json_check "len(d['devices']) == 2"
+	expect "2 json lines" [ "$(wc -l <<<"$OUT")" -eq 2 ]
+}
+
+# a writable copy of fixture $1 in $TMP/rw
+rw_copy() { rm -rf "$TMP/rw" && cp -a "$1" "$TMP/rw"; }
+
+t_create_errors() {
+	rw_copy "$N4"
+	sb "$TMP/rw" create newdev --backing /dev/nonexistent --queues 2
+	expect "rollback: exit 1" [ $RC -eq 1 ]
+	expect "rollback: errno" has "cannot set backing=/dev/nonexistent: No such file or directory" "$ERR"
+	expect "rolled back" [ ! -e "$TMP/rw/sys/kernel/config/stackblk/newdev" ]
+	sb "$TMP/rw" create newdev --backing /dev/x --stages merge,split
+	expect "stages: exit 1" [ $RC -eq 1 ]
+	expect "stages: message" has "this stackblk module does not support stages" "$ERR"
+	expect "stages: rolled back" [ ! -e "$TMP/rw/sys/kernel/config/stackblk/newdev" ]
+	sb "$TMP/rw" create fast --backing /dev/x
+	expect "exists: exit 1" [ $RC -eq 1 ]
+	expect "exists: message" has "fast already exists" "$ERR"
+	echo "00112233445566778899aabbccddeeff00112233445566778899aabbccddeefg" >"$TMP/key"
+	sb "$TMP/rw" create k --backing /dev/x --key-file "$TMP/key"
+	expect "bad key: exit 1" [ $RC -eq 1 ]
+	expect "bad key never printed" eval '! grep -q 0011223344 <<<"$OUT$ERR"'
+	expect "bad key: nothing created" [ ! -e "$TMP/rw/sys/kernel/config/stackblk/k" ]
+	sb "$TMP/rw" create k --backing /dev/x --key-file "$TMP/nokey"
+	expect "missing key file" has "key file $TMP/nokey: No such file" "$ERR"
+	rm -rf "$TMP/rw/sys/kernel/config/stackblk"
+	sb "$TMP/rw" create k --backing /dev/x
+	expect "no configfs: message" has "is configfs mounted?" "$ERR"
+}
+
+t_remove() {
+	rw_copy "$N2"
+	mkdir "$TMP/rw/sys/kernel/config/stackblk/idle"
+	sb "$TMP/rw" remove idle
+	expect "remove: exit 0" [ $RC -eq 0 ]
+	expect "removed" [ ! -e "$TMP/rw/sys/kernel/config/stackblk/idle" ]
+	sb "$TMP/rw" remove /dev/stackblk0
+	expect "param device: exit 1" [ $RC -eq 1 ]
+	expect "param device: message" has "created by the module parameter backing=" "$ERR"
+	sb "$TMP/rw" remove nope
+	expect "unknown: exit 1" [ $RC -eq 1 ]
+	expect "unknown: message" has "nope: no such stackblk device" "$ERR"
+}
+
+# Real trees captured by capture-fixtures.sh: replaying them must give what the
+# CLI printed live in the guest.
+t_real_fixtures() {
+	local d f c n=0
+	for d in "$FX"/real-*/; do
+		[ -d "$d/expected" ] || continue
+		for f in "$d"expected/*.txt; do
+			c=$(basename "$f" .txt)
+			# shellcheck disable=SC2046
+			sb "$d/tree" $(tr '-' ' ' <<<"$c")
+			[ $RC -eq 0 ] || OUT="$OUT"$'\n'"exit $RC"
+			[ -z "$ERR" ] || OUT="$OUT"$'\n'"$ERR"
+			expect "$(basename "$d") $c differs: $(diff <(echo "$OUT") "$f" | head -n 6 | tr '\n' '|')" \
+				[ "$OUT" = "$(cat "$f")" ]
+			n=$((n + 1))
+		done
+		sb "$d/tree" stat --json
+		expect "$(basename "$d") stat json" json_check "all(x['amplification']['bytes'] in (None, 1.0) for x in d['devices'])"
+		sb "$d/tree" affinity stackblk0 --json
+		expect "$(basename "$d") vectors = /proc/interrupts" json_check \
+			"' '.join(sorted(v['name'] for v in d['msix']['vectors'])) + ' ' == '$(io_vectors "$d/tree")' \
+and all(v['verified'] for v in d['msix']['vectors'])"
+	done
+	[ $n -gt 0 ] || echo "# no real fixtures (tools/tests/capture-fixtures.sh)" >&2
+}
+
+for name in help usage_errors no_module unknown_device list stat_json_matches_sysfs stat_human \
+	    stat_without_debugfs stat_interval depth latency affinity_nvme affinity_not_pci \
+	    affinity_interval top create_errors remove real_fixtures; do
+	t $name
+done

@@ -1,0 +1,701 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * run-tests.c - unit tests of the stackblk CLI's parsers and formatters
+ * against the fixture trees in tests/fixtures/ (run from tools/).
+ * Prints "PASS <name>" or "FAIL <name>: <reason>" per test, then
+ * "N passed, N failed"; exits 1 if any failed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "debugfs.h"
+#include "device.h"
+#include "fmt.h"
+#include "hist.h"
+#include "json.h"
+#include "msix.h"
+#include "sample.h"
+#include "util.h"
+
+static char why[1024];
+static int npass, nfail;
+
+#define CHECK(cond, ...) do {						\
+	if (!(cond) && !why[0])						\
+		snprintf(why, sizeof(why), __VA_ARGS__);		\
+} while (0)
+/* Like CHECK, but leave the test when it fails.  @cond is evaluated once. */
+#define REQUIRE(cond, ...) do {						\
+	bool _ok = (cond);						\
+	CHECK(_ok, __VA_ARGS__);					\
+	if (!_ok)							\
+		return;							\
+} while (0)
+
+static const char *fixtures(void)
+{
+	const char *f = getenv("FIXTURES");
+
+	return f ? f : "tests/fixtures";
+}
+
+/* Point every root at fixture tree @name. */
+static void use_root(const char *name)
+{
+	char p[SB_PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/%s", fixtures(), name);
+	setenv("STACKBLK_ROOT", p, 1);
+	unsetenv("STACKBLK_SYSFS");
+	unsetenv("STACKBLK_CONFIGFS");
+	unsetenv("STACKBLK_DEBUGFS");
+	unsetenv("STACKBLK_PROCFS");
+}
+
+static char *read_fixture(const char *name, const char *path)
+{
+	char p[SB_PATH_MAX], *text = NULL;
+
+	snprintf(p, sizeof(p), "%s/%s/%s", fixtures(), name, path);
+	if (read_text(p, &text))
+		snprintf(why, sizeof(why), "cannot read fixture %s", p);
+	return text;
+}
+
+/* Capture what @fn writes to a FILE into a malloc'd string. */
+#define CAPTURE(out, stmt) do {						\
+	size_t _len;							\
+	FILE *f = open_memstream(&(out), &_len);			\
+	if (!f) {							\
+		snprintf(why, sizeof(why), "open_memstream failed");	\
+		return;							\
+	}								\
+	stmt;								\
+	fclose(f);							\
+} while (0)
+
+/* Is @json valid JSON (python3 -m json.tool) and does @check (python, with
+ * the parsed object in "d") hold? */
+static bool json_ok(const char *json, const char *check)
+{
+	char tmpl[] = "/tmp/sb-json-XXXXXX", cmd[1024];
+	int fd = mkstemp(tmpl);
+	FILE *f;
+	int rc;
+
+	if (fd < 0 || !(f = fdopen(fd, "w")))
+		return false;
+	fputs(json, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "python3 -m json.tool %s >/dev/null 2>&1", tmpl);
+	rc = system(cmd);
+	if (rc == 0 && check) {
+		setenv("SB_CHECK", check, 1);
+		snprintf(cmd, sizeof(cmd),
+			 "python3 -c 'import json, os, sys\nfor l in open(sys.argv[1]):\n"
+			 " d = json.loads(l)\n assert eval(os.environ[\"SB_CHECK\"])' %s", tmpl);
+		rc = system(cmd);
+		unsetenv("SB_CHECK");
+	}
+	unlink(tmpl);
+	return rc == 0;
+}
+
+/* ---- util ---------------------------------------------------------------- */
+
+static void test_root_override(void)
+{
+	setenv("STACKBLK_ROOT", "/fx", 1);
+	setenv("STACKBLK_PROCFS", "/myproc", 1);
+	unsetenv("STACKBLK_SYSFS");
+	CHECK(!strcmp(sb_root(SB_SYSFS), "/fx/sys"), "sysfs %s", sb_root(SB_SYSFS));
+	CHECK(!strcmp(sb_root(SB_CONFIGFS), "/fx/sys/kernel/config"), "configfs");
+	CHECK(!strcmp(sb_root(SB_PROCFS), "/myproc"), "procfs %s", sb_root(SB_PROCFS));
+	unsetenv("STACKBLK_ROOT");
+	unsetenv("STACKBLK_PROCFS");
+	CHECK(!strcmp(sb_root(SB_DEBUGFS), "/sys/kernel/debug"), "default debugfs");
+	CHECK(!strcmp(sb_root(SB_PROCFS), "/proc"), "default procfs");
+}
+
+static void test_parse_numbers(void)
+{
+	uint64_t v;
+	double d;
+
+	CHECK(parse_size("4096", &v) && v == 4096, "4096");
+	CHECK(parse_size("4K", &v) && v == 4096, "4K");
+	CHECK(parse_size("1m", &v) && v == 1048576, "1m");
+	CHECK(parse_size("64KiB", &v) && v == 65536, "64KiB");
+	CHECK(!parse_size("4X", &v) && !parse_size("", &v) && !parse_size("-1", &v), "junk");
+	CHECK(!parse_size("99999999999999999999", &v), "overflow");
+	CHECK(parse_u64(" 12\n", &v) && v == 12, "u64 with blanks");
+	CHECK(!parse_u64("12a", &v) && !parse_u64("", &v), "u64 junk");
+	CHECK(parse_seconds("0.5", &d) && d == 0.5, "0.5 s");
+	CHECK(!parse_seconds("0", &d) && !parse_seconds("x", &d), "bad seconds");
+}
+
+static void test_u64_delta(void)
+{
+	uint64_t prev[3] = { 10, 20, 30 }, cur[3] = { 15, 20, 31 }, out[3];
+	uint64_t wrapped[3] = { 1, 25, 40 };
+
+	CHECK(!u64_delta(prev, cur, out, 3) && out[0] == 5 && out[1] == 0 && out[2] == 1,
+	      "plain delta %llu %llu %llu", (unsigned long long)out[0],
+	      (unsigned long long)out[1], (unsigned long long)out[2]);
+	CHECK(u64_delta(prev, wrapped, out, 3) && out[0] == 1 && out[1] == 25 && out[2] == 40,
+	      "decrease -> baseline");
+}
+
+/* ---- histograms --------------------------------------------------------- */
+
+static void test_percentile(void)
+{
+	uint64_t b[SB_LAT_BUCKETS] = { 0 }, v;
+
+	CHECK(!hist_percentile(b, SB_LAT_BUCKETS, 0.5, &v) && v == 0, "empty");
+	b[14] = 100, b[15] = 600, b[16] = 250, b[17] = 45, b[20] = 5;
+	CHECK(hist_percentile(b, SB_LAT_BUCKETS, 0.50, &v) && v == 65536, "p50 %llu",
+	      (unsigned long long)v);
+	CHECK(hist_percentile(b, SB_LAT_BUCKETS, 0.99, &v) && v == 262144, "p99 %llu",
+	      (unsigned long long)v);
+	CHECK(hist_percentile(b, SB_LAT_BUCKETS, 0.999, &v) && v == 2097152, "p99.9 %llu",
+	      (unsigned long long)v);
+	CHECK(hist_percentile(b, SB_LAT_BUCKETS, 0.10, &v) && v == 32768, "p10 at boundary %llu",
+	      (unsigned long long)v);
+	memset(b, 0, sizeof(b));
+	b[0] = 1;
+	CHECK(hist_percentile(b, SB_LAT_BUCKETS, 0.99, &v) && v == 2, "b0 -> 2 ns");
+}
+
+static void test_hist_labels(void)
+{
+	char l[40];
+
+	hist_label(l, sizeof(l), HIST_DEPTH, 0);
+	CHECK(!strcmp(l, "[1]"), "depth b0 %s", l);
+	hist_label(l, sizeof(l), HIST_DEPTH, 1);
+	CHECK(!strcmp(l, "[2, 4)"), "depth b1 %s", l);
+	hist_label(l, sizeof(l), HIST_DEPTH, 12);
+	CHECK(!strcmp(l, "[4K, 8K)"), "depth b12 %s", l);
+	hist_label(l, sizeof(l), HIST_NS, 0);
+	CHECK(!strcmp(l, "[0, 2)"), "ns b0 %s", l);
+	hist_label(l, sizeof(l), HIST_NS, 19);
+	CHECK(!strcmp(l, "[512K, 1M)"), "ns b19 %s", l);
+	hist_label(l, sizeof(l), HIST_NS, 39);
+	CHECK(!strcmp(l, "[512G, 1T)"), "ns b39 %s", l);
+}
+
+static void test_hist_bars(void)
+{
+	uint64_t b[SB_DEPTH_BUCKETS] = { 0, 12, 0, 24 };
+	char *out;
+
+	CAPTURE(out, hist_print(f, b, SB_DEPTH_BUCKETS, HIST_DEPTH, 0));
+	/* first..last non-empty bucket, empty ones inside kept, max = full bar */
+	CHECK(!strncmp(out, "[2, 4)        12 |@@@@@@@@@@@@@@@@@@@@@@@@@@ ", 45),
+	      "line 1: %.60s", out);
+	CHECK(strstr(out, "\n[4, 8)         0 |   "), "empty middle bucket");
+	CHECK(strstr(out, "[8, 16)       24 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"),
+	      "full bar: %s", out);
+	CHECK(!strstr(out, "[1]"), "leading empty bucket printed");
+	free(out);
+	memset(b, 0, sizeof(b));
+	CAPTURE(out, hist_print(f, b, SB_DEPTH_BUCKETS, HIST_DEPTH, 2));
+	CHECK(!strcmp(out, "  (empty)\n"), "empty: %s", out);
+	free(out);
+}
+
+/* ---- debugfs -------------------------------------------------------------- */
+
+static void test_parse_hctx(void)
+{
+	char *text = read_fixture("nvme-4cpu-612", "sys/kernel/debug/stackblk/stackblk0/hctx");
+	struct sb_hctx *h;
+	size_t n;
+
+	REQUIRE(text, "no fixture");
+	CHECK(!parse_hctx(text, &h, &n), "parse failed");
+	free(text);
+	REQUIRE(!why[0] && n == 4, "n=%zu", n);
+	CHECK(h[0].id == 0 && h[0].max == 8 && h[0].b[1] == 200 && h[3].max == 3, "values");
+	CHECK(hist_total(h[1].b, SB_DEPTH_BUCKETS) == 480, "hctx1 total");
+	free(h);
+	CHECK(parse_hctx("# h\n0 1 x\n", &h, &n) == -EINVAL && !h && !n, "junk accepted");
+	CHECK(!parse_hctx("0 1 2 3\n", &h, &n) && n == 1 && h[0].b[0] == 3 && h[0].b[13] == 0,
+	      "short line not zero-filled");
+	free(h);
+}
+
+static void test_parse_latency(void)
+{
+	char *text = read_fixture("nvme-4cpu-612", "sys/kernel/debug/stackblk/stackblk0/latency");
+	struct sb_latency lat;
+	const struct sb_lat_hist *w;
+
+	REQUIRE(text, "no fixture");
+	CHECK(!parse_latency(text, &lat), "parse failed");
+	free(text);
+	w = &lat.h[SB_LAT_logical][SB_LAT_OP_write];
+	CHECK(w->count == 1000 && w->b[15] == 600 && w->b[20] == 5, "logical write");
+	CHECK(lat.h[SB_LAT_physical][SB_LAT_OP_flush].b[17] == 2, "physical flush");
+	CHECK(lat.h[SB_LAT_logical][SB_LAT_OP_other].count == 0, "other");
+	CHECK(!parse_latency("logical read 1 2 3\nnewpath read 1 1 1\n", &lat) &&
+	      lat.h[SB_LAT_logical][SB_LAT_OP_read].b[0] == 3, "unknown path not skipped");
+	CHECK(parse_latency("logical read x 1\n", &lat) == -EINVAL, "junk accepted");
+}
+
+static void test_parse_completion(void)
+{
+	char *text = read_fixture("nvme-4cpu-612",
+				  "sys/kernel/debug/stackblk/stackblk0/completion");
+	struct sb_completion c;
+
+	REQUIRE(text, "no fixture");
+	CHECK(!parse_completion(text, &c), "parse failed");
+	free(text);
+	REQUIRE(!why[0], "parse");
+	CHECK(c.ncpus == 4 && c.group == 1 && c.rows == 4 && c.cols == 4, "shape");
+	CHECK(c.backing[SB_SAME] == 1745 && c.backing[SB_REMOTE] == 57 &&
+	      c.complete[SB_SAME] == 1790, "locality");
+	CHECK(completion_matrix_total(&c) == 1802, "matrix total %llu",
+	      (unsigned long long)completion_matrix_total(&c));
+	CHECK(c.row_cpu[3] == 3 && c.m[3 * 4 + 3] == 450, "row 3");
+	completion_free(&c);
+	CHECK(parse_completion("matrix 2 2\n0 1 2\n", &c) == -EINVAL, "missing row accepted");
+	CHECK(parse_completion("matrix 1 2\n0 1\n", &c) == -EINVAL, "short row accepted");
+	CHECK(!parse_completion("ncpus 2\nnew_key 5\n", &c) && c.ncpus == 2 && !c.m,
+	      "unknown key / no matrix");
+	completion_free(&c);
+}
+
+static void test_completion_delta(void)
+{
+	struct sb_completion a, b, d;
+
+	REQUIRE(!parse_completion("backing_same 10\nmatrix 1 2\n0 6 4\n", &a), "a");
+	REQUIRE(!parse_completion("backing_same 15\nmatrix 1 2\n0 9 6\n", &b), "b");
+	CHECK(!completion_delta(&a, &b, &d) && d.backing[SB_SAME] == 5 && d.m[0] == 3 &&
+	      d.m[1] == 2 && completion_matrix_total(&d) == 5, "delta");
+	completion_free(&d);
+	CHECK(completion_delta(&b, &a, &d) && d.m[0] == 6 && d.backing[SB_SAME] == 10,
+	      "reset not a baseline");
+	completion_free(&d);
+	completion_free(&a);
+	completion_free(&b);
+}
+
+/* ---- /proc/interrupts, MSI-X ------------------------------------------------- */
+
+static void test_cpulist(void)
+{
+	struct cpuset a, b;
+
+	CHECK(cpulist_parse("0-3,8,10-11\n", &a), "parse");
+	CHECK(cpuset_has(&a, 0) && cpuset_has(&a, 3) && !cpuset_has(&a, 4) &&
+	      cpuset_has(&a, 8) && cpuset_has(&a, 11) && !cpuset_has(&a, 12), "members");
+	CHECK(cpulist_parse("2", &b) && cpuset_subset(&b, &a), "2 within");
+	CHECK(cpulist_parse("4", &b) && !cpuset_subset(&b, &a), "4 not within");
+	CHECK(cpulist_parse("", &b) && cpuset_empty(&b), "empty");
+	CHECK(!cpulist_parse("3-1", &b) && !cpulist_parse("a", &b) && !cpulist_parse("1;2", &b),
+	      "junk accepted");
+	CHECK(cpulist_parse("8191", &b) && !cpulist_parse("8192", &b), "limit");
+}
+
+static void check_interrupts(const char *fixture, int ncpus, const char *chip)
+{
+	char *text = read_fixture(fixture, "proc/interrupts");
+	struct interrupts in;
+	const struct irq_line *l;
+
+	REQUIRE(text, "no fixture");
+	CHECK(!interrupts_parse(text, &in), "parse failed");
+	free(text);
+	REQUIRE(!why[0], "parse");
+	CHECK((int)in.ncpus == ncpus && in.cpu[ncpus - 1] == ncpus - 1, "cpus %zu", in.ncpus);
+	l = interrupts_find(&in, 25);
+	REQUIRE(l, "irq 25 missing");
+	CHECK(!strcmp(l->name, "nvme0q1"), "name '%s'", l->name);
+	CHECK(!strcmp(l->chip, chip), "chip '%s'", l->chip);
+	CHECK(l->counts[0] > 0, "count");
+	CHECK(!interrupts_find(&in, 99), "irq 99 found");
+	l = interrupts_find(&in, 0);
+	CHECK(l && !strcmp(l->name, "timer"), "timer");
+	interrupts_free(&in);
+}
+
+static void test_interrupts_612(void)
+{
+	check_interrupts("nvme-4cpu-612", 4, "PCI-MSIX-0000:00:04.0");
+}
+
+static void test_interrupts_61(void)
+{
+	check_interrupts("nvme-2cpu-61", 2, "PCI-MSI");
+}
+
+static void test_interrupts_misc(void)
+{
+	struct interrupts a, b, d;
+
+	CHECK(!interrupts_parse("   CPU0   CPU2\n 5: 1 2 X 3-edge a, b\n", &a) &&
+	      a.cpu[1] == 2 && !strcmp(a.lines[0].name, "a, b"), "offline cpu / shared");
+	CHECK(!interrupts_parse("   CPU0   CPU2\n 5: 4 1 X 3-edge a, b\n", &b), "b");
+	interrupts_delta(&a, &b, &d);
+	CHECK(d.lines[0].counts[0] == 4 && d.lines[0].counts[1] == 1, "reset baseline");
+	interrupts_free(&d);
+	interrupts_delta(&b, &b, &d);
+	CHECK(d.lines[0].counts[0] == 0, "zero delta");
+	interrupts_free(&d);
+	interrupts_free(&a);
+	interrupts_free(&b);
+	CHECK(interrupts_parse("garbage\n", &a) == -EINVAL, "garbage accepted");
+	CHECK(interrupts_parse(" CPU0\n 5: x\n", &a) == -EINVAL, "bad count accepted");
+}
+
+static void discover(const char *fixture, const char *backing, struct interrupts *in,
+		     struct msix_info *m)
+{
+	use_root(fixture);
+	memset(in, 0, sizeof(*in));
+	if (interrupts_read(in))
+		snprintf(why, sizeof(why), "interrupts_read");
+	msix_discover(backing, in, m);
+}
+
+static void test_msix_nvme_4cpu(void)
+{
+	struct interrupts in;
+	struct msix_info m;
+
+	discover("nvme-4cpu-612", "nvme0n1", &in, &m);
+	CHECK(m.n == 4 && m.nr_hctx == 4, "n=%zu hctx=%ld (%s)", m.n, m.nr_hctx, m.reason);
+	CHECK(!strcmp(m.pci, "0000:00:04.0"), "pci '%s'", m.pci);
+	CHECK(m.admin_irq == 24, "admin %ld", m.admin_irq);
+	for (size_t i = 0; i < m.n; i++) {
+		CHECK(m.vec[i].hctx == (long)i && m.vec[i].queue == (int)i + 1 &&
+		      m.vec[i].irq == 25 + (long)i, "vector %zu", i);
+		CHECK(m.vec[i].verified && !strcmp(m.vec[i].mode, "msix"), "verified %zu", i);
+	}
+	msix_free(&m);
+	interrupts_free(&in);
+}
+
+static void test_msix_nvme_2cpu_mismatch(void)
+{
+	struct interrupts in;
+	struct msix_info m;
+
+	discover("nvme-2cpu-61", "nvme0n1", &in, &m);
+	REQUIRE(m.n == 2, "n=%zu (%s)", m.n, m.reason);
+	CHECK(m.vec[0].verified && !strcmp(m.vec[0].cpu_list, "0"), "q1");
+	CHECK(!m.vec[1].verified && !strcmp(m.vec[1].effective, "0") &&
+	      !strcmp(m.vec[1].cpu_list, "1"), "q2 should mismatch");
+	msix_free(&m);
+	interrupts_free(&in);
+}
+
+static void test_msix_null_blk(void)
+{
+	struct interrupts in;
+	struct msix_info m;
+
+	discover("nvme-2cpu-61", "nullb0", &in, &m);
+	CHECK(m.n == 0 && strstr(m.reason, "not a PCI device"), "reason '%s'", m.reason);
+	CHECK(m.nr_hctx == 1, "hctx %ld", m.nr_hctx);
+	msix_free(&m);
+	interrupts_free(&in);
+	discover("nvme-2cpu-61", "dm-0", &in, &m);
+	CHECK(m.n == 0 && strstr(m.reason, "not a blk-mq"), "dm reason '%s'", m.reason);
+	msix_free(&m);
+	interrupts_free(&in);
+}
+
+/* ---- devices, counters, metrics --------------------------------------------- */
+
+static void test_dev_list_configfs(void)
+{
+	struct sb_dev *d;
+	size_t n;
+
+	use_root("nvme-4cpu-612");
+	CHECK(sb_module_loaded(), "module");
+	REQUIRE(!sb_dev_list(&d, &n), "list");
+	REQUIRE(n == 2, "n=%zu", n);
+	CHECK(!strcmp(d[0].name, "fast") && d[0].index == 0 && d[0].configfs &&
+	      !strcmp(d[0].node, "stackblk0") && !strcmp(d[0].backing, "nvme0n1"), "fast");
+	CHECK(d[0].size == 1073741824 && d[0].nr_hctx == 4 && d[0].depth == 128, "fast sizes");
+	CHECK(!strcmp(d[1].name, "spare") && d[1].index == -1 && !d[1].node[0], "spare");
+	free(d);
+}
+
+static void test_dev_list_param(void)
+{
+	struct sb_dev *d, dev;
+	size_t n;
+
+	use_root("nvme-2cpu-61");
+	REQUIRE(!sb_dev_list(&d, &n) && n == 2, "n=%zu", n);
+	CHECK(!strcmp(d[0].name, "stackblk0") && !d[0].configfs && d[0].nr_hctx == 2,
+	      "param device");
+	CHECK(!strcmp(d[1].name, "slow") && d[1].index == 1 && !strcmp(d[1].stages, "merge,split"),
+	      "slow");
+	free(d);
+	CHECK(!sb_dev_find("slow", &dev) && dev.index == 1, "by name");
+	CHECK(!sb_dev_find("stackblk1", &dev) && !strcmp(dev.name, "slow"), "by node");
+	CHECK(!sb_dev_find("/dev/stackblk0", &dev) && !dev.configfs, "by /dev path");
+	CHECK(sb_dev_find("/dev/slow", &dev) == -ENOENT, "/dev/NAME found");
+	CHECK(sb_dev_find("nope", &dev) == -ENOENT, "unknown found");
+	use_root("does-not-exist");
+	CHECK(!sb_module_loaded(), "module in empty root");
+}
+
+static void take(const char *root, struct sb_sample *s, double t)
+{
+	struct sb_dev dev = { .index = 0, .node = "stackblk0" };
+
+	use_root(root);
+	if (sample_take(&dev, s))
+		snprintf(why, sizeof(why), "sample_take %s", root);
+	s->t = t;
+}
+
+static void test_metrics_totals(void)
+{
+	struct sb_sample s;
+	struct sb_metrics m;
+	struct sb_dev dev = { .index = 1, .node = "stackblk1" };
+
+	take("nvme-4cpu-612", &s, 1);
+	metrics_compute(NULL, &s, &m);
+	CHECK(m.interval == 0 && m.c[SB_STAT_logical_write_ios] == 1000, "totals");
+	CHECK(m.amp_bytes == 1.0 && m.amp_ops == 1.0, "passthrough amp %f %f", m.amp_bytes,
+	      m.amp_ops);
+	CHECK(m.lat_valid && m.p50[SB_LAT_logical] == 131072 && m.p99[SB_LAT_logical] == 262144 &&
+	      m.p50[SB_LAT_physical] == 65536 && m.p99[SB_LAT_physical] == 131072,
+	      "percentiles %llu %llu", (unsigned long long)m.p50[0], (unsigned long long)m.p99[0]);
+	CHECK(m.g[SB_GAUGE_inflight_max] == 8, "inflight_max");
+	CHECK(metrics_rate(&m, SB_STAT_logical_write_ios) == 1000, "rate of totals");
+
+	use_root("nvme-2cpu-61");
+	REQUIRE(!sample_take(&dev, &s), "stackblk1");
+	metrics_compute(NULL, &s, &m);
+	CHECK(m.amp_bytes == 1.0 && m.amp_ops == 2.0 && m.c[SB_STAT_split_ios] == 100,
+	      "split amp %f %f", m.amp_bytes, m.amp_ops);
+
+	setenv("STACKBLK_DEBUGFS", "/nonexistent", 1);
+	REQUIRE(!sample_take(&dev, &s), "without debugfs");
+	metrics_compute(NULL, &s, &m);
+	CHECK(s.lat_err == -ENOENT && !m.lat_valid, "latency without debugfs");
+	unsetenv("STACKBLK_DEBUGFS");
+}
+
+static void test_metrics_interval(void)
+{
+	struct sb_sample a, b;
+	struct sb_metrics m;
+
+	take("samples/base", &a, 10);
+	take("samples/next", &b, 12);
+	metrics_compute(&a, &b, &m);
+	CHECK(!m.reset && m.interval == 2, "interval %f", m.interval);
+	CHECK(m.c[SB_STAT_logical_write_ios] == 1000 &&
+	      metrics_rate(&m, SB_STAT_logical_write_ios) == 500, "rate");
+	CHECK(m.amp_bytes == 1.0 && m.g[SB_GAUGE_inflight] == 3, "amp/gauge");
+	CHECK(!m.lat_valid, "latency without debugfs files");
+}
+
+static void test_metrics_reset(void)
+{
+	struct sb_sample a, b;
+	struct sb_metrics m;
+
+	take("samples/next", &a, 10);
+	take("samples/reset", &b, 11);
+	metrics_compute(&a, &b, &m);
+	CHECK(m.reset, "reset not detected");
+	CHECK(m.c[SB_STAT_logical_write_ios] == 10 && m.c[SB_STAT_logical_read_ios] == 0,
+	      "values since reset");
+	for (int i = 0; i < SB_NR_STATS; i++)
+		CHECK(metrics_rate(&m, i) >= 0 && m.c[i] < (1ull << 63), "negative %s",
+		      sb_counter_names[i]);
+}
+
+static void test_metrics_wrap(void)
+{
+	struct sb_sample a, b;
+	struct sb_metrics m;
+
+	take("samples/next", &a, 10);
+	take("samples/wrap", &b, 11);
+	metrics_compute(&a, &b, &m);
+	CHECK(m.reset, "wrap not detected");
+	CHECK(m.c[SB_STAT_logical_write_ios] == 5, "wrapped counter %llu",
+	      (unsigned long long)m.c[SB_STAT_logical_write_ios]);
+	for (int i = 0; i < SB_NR_STATS; i++)
+		CHECK(m.c[i] < (1ull << 63), "huge (negative) %s", sb_counter_names[i]);
+	/* and the sample after a baseline is a normal delta again */
+	take("samples/wrap", &a, 11);
+	take("samples/wrap", &b, 12);
+	metrics_compute(&a, &b, &m);
+	CHECK(!m.reset && m.c[SB_STAT_logical_write_ios] == 0 && m.amp_bytes < 0,
+	      "idle after baseline");
+}
+
+/* ---- formatters ------------------------------------------------------------------ */
+
+static void test_fmt(void)
+{
+	char b[FMT_LEN];
+
+	CHECK(!strcmp(fmt_bytes(b, 512), "512B"), "512B %s", b);
+	CHECK(!strcmp(fmt_bytes(b, 1073741824), "1.0G"), "1G %s", b);
+	CHECK(!strcmp(fmt_bytes(b, 1536), "1.5K"), "1.5K %s", b);
+	CHECK(!strcmp(fmt_ns(b, 812), "812ns"), "ns %s", b);
+	CHECK(!strcmp(fmt_ns(b, 65536), "65.5us"), "us %s", b);
+	CHECK(!strcmp(fmt_ns(b, 2097152), "2.1ms"), "ms %s", b);
+	CHECK(!strcmp(fmt_ns(b, 2150000000ull), "2.15s"), "s %s", b);
+	CHECK(!strcmp(fmt_num(b, 0), "0") && !strcmp(fmt_num(b, 12.25), "12.2") &&
+	      !strcmp(fmt_num(b, 1234.5), "1234") && !strcmp(fmt_num(b, 2.5e7), "25.0M") &&
+	      !strcmp(fmt_num(b, -1), "-"), "num");
+	CHECK(!strcmp(fmt_ratio(b, 1), "1.00") && !strcmp(fmt_ratio(b, -1), "-"), "ratio");
+	CHECK(!strcmp(fmt_pct(b, 1, 3), "33.3%") && !strcmp(fmt_pct(b, 0, 0), "-"), "pct");
+}
+
+static void test_table(void)
+{
+	struct table t;
+	char *out;
+
+	table_init(&t, "lr");
+	table_cell(&t, "NAME");
+	table_cell(&t, "N");
+	table_cell(&t, "a");
+	table_cell(&t, "%d", 1234);
+	CAPTURE(out, table_print(&t, f));
+	table_free(&t);
+	CHECK(!strcmp(out, "NAME     N\na     1234\n"), "table:\n%s", out);
+	free(out);
+}
+
+static void test_json_writer(void)
+{
+	struct json j;
+	char *out;
+
+	CAPTURE(out, {
+		json_init(&j, f);
+		json_obj(&j, NULL);
+		json_str(&j, "s", "q\"b\\\n\x01");
+		json_arr(&j, "a");
+		json_u64(&j, NULL, 18446744073709551615ull);
+		json_i64(&j, NULL, -1);
+		json_obj(&j, NULL);
+		json_end(&j, '}');
+		json_end(&j, ']');
+		json_num(&j, "x", 1.5);
+		json_num(&j, "nan", 0.0 / 0.0);
+		json_null(&j, "n");
+		json_bool(&j, "t", true);
+		json_end(&j, '}');
+	});
+	CHECK(!strcmp(out, "{\"s\":\"q\\\"b\\\\\\n\\u0001\",\"a\":[18446744073709551615,-1,{}],"
+			   "\"x\":1.500,\"nan\":null,\"n\":null,\"t\":true}\n"), "text %s", out);
+	CHECK(json_ok(out, "d['a'][0] == 2**64 - 1 and d['s'] == 'q\"b\\\\\\n\\x01'"),
+	      "python rejects %s", out);
+	free(out);
+}
+
+static void test_metrics_json(void)
+{
+	struct sb_dev dev = { .index = 0, .node = "stackblk0", .name = "fast",
+			      .backing = "nvme0n1" };
+	struct sb_sample a, b;
+	struct sb_metrics m;
+	struct json j;
+	char *out;
+
+	take("nvme-4cpu-612", &a, 1);
+	metrics_compute(NULL, &a, &m);
+	CAPTURE(out, { json_init(&j, f); metrics_json(&j, &dev, &m); });
+	CHECK(json_ok(out, "d['counters']['logical_write_ios'] == 1000 and "
+			   "d['amplification'] == {'bytes': 1.0, 'ops': 1.0} and "
+			   "d['rates'] is None and d['interval'] is None and "
+			   "d['latency_ns']['logical'] == {'p50': 131072, 'p99': 262144} and "
+			   "d['inflight_max'] == 8 and d['device'] == 'stackblk0' and "
+			   "len(d['counters']) == 23"), "totals json: %s", out);
+	free(out);
+	take("samples/base", &a, 0);
+	take("samples/next", &b, 2);
+	metrics_compute(&a, &b, &m);
+	CAPTURE(out, { json_init(&j, f); metrics_json(&j, &dev, &m); });
+	CHECK(json_ok(out, "d['rates']['logical_write_iops'] == 500 and "
+			   "abs(d['rates']['logical_read_mbps'] - 6.554) < 0.01 and "
+			   "d['interval'] == 2 and d['latency_ns'] is None and "
+			   "all(v >= 0 for v in d['rates'].values())"), "interval json: %s", out);
+	free(out);
+	take("samples/reset", &b, 3);
+	metrics_compute(&a, &b, &m);
+	CAPTURE(out, { json_init(&j, f); metrics_json(&j, &dev, &m); });
+	CHECK(json_ok(out, "d['reset'] is True and "
+			   "all(v >= 0 for v in d['rates'].values()) and "
+			   "d['counters']['logical_write_ios'] == 10"), "reset json: %s", out);
+	free(out);
+}
+
+static void test_metrics_table(void)
+{
+	struct sb_dev dev = { .index = 0, .node = "stackblk0" };
+	struct sb_sample a;
+	struct sb_metrics m;
+	struct table t;
+	char *out;
+
+	take("nvme-4cpu-612", &a, 1);
+	metrics_compute(NULL, &a, &m);
+	table_init(&t, METRICS_ALIGN);
+	metrics_header(&t, false);
+	metrics_row(&t, &dev, &m);
+	CAPTURE(out, table_print(&t, f));
+	table_free(&t);
+	CHECK(strstr(out, "DEVICE     L_r   L_w  L_rMB  L_wMB") &&
+	      strstr(out, "stackblk0  800  1000  13.11   4.10") &&
+	      strstr(out, "1.00     1.00") && strstr(out, "131.1us  262.1us  65.5us  131.1us"),
+	      "table:\n%s", out);
+	free(out);
+}
+
+int main(void)
+{
+	static const struct {
+		const char *name;
+		void (*fn)(void);
+	} tests[] = {
+#define T(fn) { #fn, test_##fn }
+		T(root_override), T(parse_numbers), T(u64_delta),
+		T(percentile), T(hist_labels), T(hist_bars),
+		T(parse_hctx), T(parse_latency), T(parse_completion), T(completion_delta),
+		T(cpulist), T(interrupts_612), T(interrupts_61), T(interrupts_misc),
+		T(msix_nvme_4cpu), T(msix_nvme_2cpu_mismatch), T(msix_null_blk),
+		T(dev_list_configfs), T(dev_list_param),
+		T(metrics_totals), T(metrics_interval), T(metrics_reset), T(metrics_wrap),
+		T(fmt), T(table), T(json_writer), T(metrics_json), T(metrics_table),
+#undef T
+	};
+
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		why[0] = '\0';
+		tests[i].fn();
+		if (why[0]) {
+			printf("FAIL unit/%s: %s\n", tests[i].name, why);
+			nfail++;
+		} else {
+			printf("PASS unit/%s\n", tests[i].name);
+			npass++;
+		}
+	}
+	printf("%d passed, %d failed\n", npass, nfail);
+	return nfail ? 1 : 0;
+}
