@@ -10,7 +10,9 @@
  *     queue_limits passed to blk_mq_alloc_disk() (6.9+);
  *   - stacking limits: blk_stack_limits() on q->limits and the write cache
  *     flags (6.1) vs queue_limits_stack_bdev(), which also inherits the
- *     write cache and FUA features (6.10+).
+ *     write cache and FUA features (6.10+);
+ *   - ->queue_rqs() takes a struct request ** (6.1) or a struct rq_list *
+ *     (6.12); rq_list_pop() takes either.
  */
 #ifndef _STACKBLK_COMPAT_H
 #define _STACKBLK_COMPAT_H
@@ -29,6 +31,25 @@ static inline bool sb_cpus_share_cache(int a, int b)
 {
 	return cpumask_test_cpu(b, topology_die_cpumask(a));
 }
+
+/* Feature test: rq_list_empty() is a macro while the list is a pointer. */
+#ifdef rq_list_empty
+#define SB_QUEUE_RQS_LIST	struct request **
+#else
+#define SB_QUEUE_RQS_LIST	struct rq_list *
+#endif
+
+/*
+ * Stage limits applied on top of the stacked ones: crypt does not forward
+ * write-zeroes (zeros must read back as zeros through the cipher) and
+ * forwards discards only when allowed, in whole crypt sectors.
+ */
+struct sb_stage_limits {
+	bool no_discard;
+	bool no_write_zeroes;
+	unsigned int discard_granularity;	/* 0: keep */
+	unsigned int max_hw_sectors;		/* 0: keep, else at most */
+};
 
 /*
  * Feature test, not a version test: the queue_limits features word
@@ -67,6 +88,7 @@ static inline void sb_backing_close(struct sb_backing *b, void *holder)
 
 static inline struct gendisk *sb_alloc_disk(struct blk_mq_tag_set *set,
 					    struct block_device *bdev,
+					    const struct sb_stage_limits *sl,
 					    void *queuedata)
 {
 	struct queue_limits lim;
@@ -76,6 +98,16 @@ static inline struct gendisk *sb_alloc_disk(struct blk_mq_tag_set *set,
 	/* Forwarded ops only: no secure erase, no zones. */
 	lim.max_secure_erase_sectors = 0;
 	lim.features &= ~BLK_FEAT_ZONED;
+	if (sl->no_discard)
+		lim.max_hw_discard_sectors = 0;
+	if (sl->no_write_zeroes)
+		lim.max_write_zeroes_sectors = 0;
+	if (sl->discard_granularity)
+		lim.discard_granularity = max(lim.discard_granularity,
+					      sl->discard_granularity);
+	if (sl->max_hw_sectors)
+		lim.max_hw_sectors = min(lim.max_hw_sectors,
+					 sl->max_hw_sectors);
 	return blk_mq_alloc_disk(set, &lim, queuedata);
 }
 
@@ -112,6 +144,7 @@ static inline void sb_backing_close(struct sb_backing *b, void *holder)
 
 static inline struct gendisk *sb_alloc_disk(struct blk_mq_tag_set *set,
 					    struct block_device *bdev,
+					    const struct sb_stage_limits *sl,
 					    void *queuedata)
 {
 	struct request_queue *bq = bdev_get_queue(bdev);
@@ -126,6 +159,17 @@ static inline struct gendisk *sb_alloc_disk(struct blk_mq_tag_set *set,
 	blk_set_stacking_limits(&q->limits);
 	blk_stack_limits(&q->limits, &bq->limits, 0);
 	q->limits.max_secure_erase_sectors = 0;
+	if (sl->no_discard)
+		blk_queue_max_discard_sectors(q, 0);
+	if (sl->no_write_zeroes)
+		blk_queue_max_write_zeroes_sectors(q, 0);
+	if (sl->discard_granularity)
+		q->limits.discard_granularity =
+			max(q->limits.discard_granularity,
+			    sl->discard_granularity);
+	if (sl->max_hw_sectors)
+		blk_queue_max_hw_sectors(q, min(queue_max_hw_sectors(q),
+						sl->max_hw_sectors));
 	blk_queue_write_cache(q, test_bit(QUEUE_FLAG_WC, &bq->queue_flags),
 			      test_bit(QUEUE_FLAG_FUA, &bq->queue_flags));
 	if (blk_queue_nonrot(bq))

@@ -180,6 +180,192 @@ static ssize_t sb_config_power_store(struct config_item *item,
 	return ret ?: count;
 }
 
+/* --- stages (stage.c) ------------------------------------------------ */
+
+static ssize_t sb_config_stages_show(struct config_item *item, char *page)
+{
+	struct sb_config *cfg = to_sb_config(item);
+	char names[SB_STAGES_LEN];
+
+	mutex_lock(&cfg->lock);
+	sb_format_stages(names, sizeof(names), cfg->sc.stages);
+	mutex_unlock(&cfg->lock);
+	return sysfs_emit(page, "%s\n", names);
+}
+
+static ssize_t sb_config_stages_store(struct config_item *item,
+				      const char *page, size_t count)
+{
+	struct sb_config *cfg = to_sb_config(item);
+	u32 stages;
+	int ret;
+
+	ret = sb_parse_stages(page, count, &stages);
+	if (ret)
+		return ret;
+	mutex_lock(&cfg->lock);
+	if (cfg->dev)
+		ret = -EBUSY;
+	else
+		cfg->sc.stages = stages;
+	mutex_unlock(&cfg->lock);
+	return ret ?: count;
+}
+
+/* A u32 that must be a multiple of 512 (checked again at power-on). */
+static ssize_t sb_config_store_bytes(struct sb_config *cfg, u32 *field,
+				     const char *page, size_t count)
+{
+	u32 v;
+	int ret;
+
+	ret = sb_parse_u32(page, count, SECTOR_SIZE, 1U << 30, &v);
+	if (ret || v % SECTOR_SIZE)
+		return -EINVAL;
+	return sb_config_store_u32(cfg, field, page, count, v, v);
+}
+
+static ssize_t sb_config_merge_max_bytes_show(struct config_item *item,
+					      char *page)
+{
+	struct sb_config *cfg = to_sb_config(item);
+
+	return sb_config_show_u32(cfg, &cfg->sc.merge_max_bytes, page);
+}
+
+static ssize_t sb_config_merge_max_bytes_store(struct config_item *item,
+					       const char *page, size_t count)
+{
+	struct sb_config *cfg = to_sb_config(item);
+
+	return sb_config_store_bytes(cfg, &cfg->sc.merge_max_bytes, page,
+				     count);
+}
+
+static ssize_t sb_config_split_boundary_show(struct config_item *item,
+					     char *page)
+{
+	struct sb_config *cfg = to_sb_config(item);
+
+	return sb_config_show_u32(cfg, &cfg->sc.split_boundary, page);
+}
+
+static ssize_t sb_config_split_boundary_store(struct config_item *item,
+					      const char *page, size_t count)
+{
+	struct sb_config *cfg = to_sb_config(item);
+
+	return sb_config_store_bytes(cfg, &cfg->sc.split_boundary, page,
+				     count);
+}
+
+static ssize_t sb_config_crypt_cipher_show(struct config_item *item,
+					   char *page)
+{
+	return sysfs_emit(page, "%s\n", SB_CRYPT_CIPHER);
+}
+
+static ssize_t sb_config_crypt_cipher_store(struct config_item *item,
+					    const char *page, size_t count)
+{
+	struct sb_config *cfg = to_sb_config(item);
+	size_t n = count;
+	int ret = 0;
+
+	if (n && page[n - 1] == '\n')
+		n--;
+	if (n != strlen(SB_CRYPT_CIPHER) || memcmp(page, SB_CRYPT_CIPHER, n))
+		return -EINVAL;
+	mutex_lock(&cfg->lock);
+	if (cfg->dev)
+		ret = -EBUSY;
+	mutex_unlock(&cfg->lock);
+	return ret ?: count;
+}
+
+static ssize_t sb_config_crypt_sector_size_show(struct config_item *item,
+						char *page)
+{
+	struct sb_config *cfg = to_sb_config(item);
+
+	return sb_config_show_u32(cfg, &cfg->sc.crypt_sector_size, page);
+}
+
+static ssize_t sb_config_crypt_sector_size_store(struct config_item *item,
+						 const char *page,
+						 size_t count)
+{
+	struct sb_config *cfg = to_sb_config(item);
+	u32 v;
+
+	if (sb_parse_u32(page, count, 512, 4096, &v) ||
+	    (v != 512 && v != 4096))
+		return -EINVAL;
+	return sb_config_store_u32(cfg, &cfg->sc.crypt_sector_size, page,
+				   count, v, v);
+}
+
+static ssize_t sb_config_crypt_iv_large_sectors_show(struct config_item *item,
+						     char *page)
+{
+	struct sb_config *cfg = to_sb_config(item);
+
+	return sb_config_show_u32(cfg, &cfg->sc.crypt_iv_large_sectors, page);
+}
+
+static ssize_t
+sb_config_crypt_iv_large_sectors_store(struct config_item *item,
+				       const char *page, size_t count)
+{
+	struct sb_config *cfg = to_sb_config(item);
+
+	return sb_config_store_u32(cfg, &cfg->sc.crypt_iv_large_sectors, page,
+				   count, 0, 1);
+}
+
+static ssize_t sb_config_crypt_allow_discards_show(struct config_item *item,
+						   char *page)
+{
+	struct sb_config *cfg = to_sb_config(item);
+
+	return sb_config_show_u32(cfg, &cfg->sc.crypt_allow_discards, page);
+}
+
+static ssize_t sb_config_crypt_allow_discards_store(struct config_item *item,
+						    const char *page,
+						    size_t count)
+{
+	struct sb_config *cfg = to_sb_config(item);
+
+	return sb_config_store_u32(cfg, &cfg->sc.crypt_allow_discards, page,
+				   count, 0, 1);
+}
+
+/* Write-only (0200, no show: reading fails with EACCES); wiped on free. */
+static ssize_t sb_config_crypt_key_store(struct config_item *item,
+					 const char *page, size_t count)
+{
+	struct sb_config *cfg = to_sb_config(item);
+	u8 key[SB_CRYPT_KEY_MAX];
+	unsigned int len;
+	int ret;
+
+	ret = sb_parse_hex_key(page, count, key, &len);
+	if (ret)
+		return ret;
+	mutex_lock(&cfg->lock);
+	if (cfg->dev) {
+		ret = -EBUSY;
+	} else {
+		memzero_explicit(cfg->key, sizeof(cfg->key));
+		memcpy(cfg->key, key, len);
+		cfg->key_len = len;
+	}
+	mutex_unlock(&cfg->lock);
+	memzero_explicit(key, sizeof(key));
+	return ret ?: count;
+}
+
 static ssize_t sb_config_index_show(struct config_item *item, char *page)
 {
 	struct sb_config *cfg = to_sb_config(item);
@@ -196,6 +382,14 @@ CONFIGFS_ATTR(sb_config_, nr_hw_queues);
 CONFIGFS_ATTR(sb_config_, queue_depth);
 CONFIGFS_ATTR(sb_config_, power);
 CONFIGFS_ATTR_RO(sb_config_, index);
+CONFIGFS_ATTR(sb_config_, stages);
+CONFIGFS_ATTR(sb_config_, merge_max_bytes);
+CONFIGFS_ATTR(sb_config_, split_boundary);
+CONFIGFS_ATTR(sb_config_, crypt_cipher);
+CONFIGFS_ATTR(sb_config_, crypt_sector_size);
+CONFIGFS_ATTR(sb_config_, crypt_iv_large_sectors);
+CONFIGFS_ATTR(sb_config_, crypt_allow_discards);
+CONFIGFS_ATTR_WO(sb_config_, crypt_key);
 
 static struct configfs_attribute *sb_config_attrs[] = {
 	&sb_config_attr_backing,
@@ -203,6 +397,14 @@ static struct configfs_attribute *sb_config_attrs[] = {
 	&sb_config_attr_queue_depth,
 	&sb_config_attr_power,
 	&sb_config_attr_index,
+	&sb_config_attr_stages,
+	&sb_config_attr_merge_max_bytes,
+	&sb_config_attr_split_boundary,
+	&sb_config_attr_crypt_cipher,
+	&sb_config_attr_crypt_sector_size,
+	&sb_config_attr_crypt_iv_large_sectors,
+	&sb_config_attr_crypt_allow_discards,
+	&sb_config_attr_crypt_key,
 	NULL,
 };
 

@@ -57,7 +57,7 @@ static void sb_count_logical(struct request *rq)
 	this_cpu_add(st->ctr[b], bytes);
 }
 
-static void sb_count_physical(struct sb_dev *dev, struct bio *bio)
+void sb_count_physical(struct sb_dev *dev, struct bio *bio)
 {
 	struct sb_pcpu_stats __percpu *st = dev->stats;
 	unsigned int bytes = bio->bi_iter.bi_size;
@@ -108,7 +108,7 @@ static inline u64 sb_now_if_collecting(void)
 }
 
 /* The last backing bio of a request has completed, on this CPU. */
-static void sb_cmd_backing_done(struct sb_cmd *cmd)
+void sb_cmd_backing_done(struct sb_cmd *cmd)
 {
 	struct request *rq = blk_mq_rq_from_pdu(cmd);
 	struct sb_dev *dev = cmd->dev;
@@ -126,9 +126,13 @@ static void sb_cmd_backing_done(struct sb_cmd *cmd)
 	blk_mq_complete_request(rq);
 }
 
-static inline void sb_cmd_put(struct sb_cmd *cmd)
+void sb_cmd_put(struct sb_cmd *cmd)
 {
-	if (atomic_dec_and_test(&cmd->pending))
+	if (!atomic_dec_and_test(&cmd->pending))
+		return;
+	if (cmd->dev->sc.stages)
+		sb_stage_unit_done(cmd);
+	else
 		sb_cmd_backing_done(cmd);
 }
 
@@ -145,21 +149,37 @@ static void sb_bio_end_io(struct bio *bio)
 		sb_record_latency(cmd->dev, SB_LAT_physical, bio->bi_opf,
 				  sbio->start_ns);
 	trace_stackblk_bio_complete(rq, bio);
+	if (sbio->bounce) {
+		sb_crypt_bio_done(sbio);	/* puts bio and cmd */
+		return;
+	}
 	bio_put(bio);
 	sb_cmd_put(cmd);
 }
 
-static void sb_submit(struct sb_cmd *cmd, struct bio *bio)
+static void __sb_submit(struct sb_cmd *cmd, struct bio *bio, bool bounce)
 {
 	struct sb_bio *sbio = container_of(bio, struct sb_bio, bio);
 	struct request *rq = blk_mq_rq_from_pdu(cmd);
 
 	sbio->cmd = cmd;
+	sbio->bounce = bounce;
 	sbio->start_ns = sb_now_if_collecting();
 	bio->bi_end_io = sb_bio_end_io;
 	sb_count_physical(cmd->dev, bio);
 	trace_stackblk_bio_submit(rq, bio);
 	submit_bio_noacct(bio);
+}
+
+void sb_submit(struct sb_cmd *cmd, struct bio *bio)
+{
+	__sb_submit(cmd, bio, false);
+}
+
+/* A bio of crypt bounce pages: its completion goes to sb_crypt_bio_done(). */
+void sb_submit_bounce(struct sb_cmd *cmd, struct bio *bio)
+{
+	__sb_submit(cmd, bio, true);
 }
 
 /*
@@ -236,19 +256,20 @@ static void sb_depth_inc(struct sb_queue *sq)
 	}
 }
 
-static blk_status_t sb_queue_rq(struct blk_mq_hw_ctx *hctx,
-				const struct blk_mq_queue_data *bd)
+/* Start a request: counts, trace, depth.  False if its op is refused. */
+static bool sb_start(struct blk_mq_hw_ctx *hctx, struct request *rq)
 {
-	struct request *rq = bd->rq;
 	struct sb_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	struct sb_dev *dev = hctx->queue->queuedata;
 
 	if (unlikely(!sb_op_supported(req_op(rq)))) {
 		this_cpu_inc(dev->stats->ctr[SB_STAT_errors]);
-		return BLK_STS_NOTSUPP;
+		return false;
 	}
 
 	cmd->dev = dev;
+	cmd->next = NULL;
+	cmd->range_end = 0;		/* no range lock held */
 	cmd->status = BLK_STS_OK;
 	cmd->submit_cpu = raw_smp_processor_id();
 	cmd->start_ns = sb_now_if_collecting();
@@ -257,9 +278,57 @@ static blk_status_t sb_queue_rq(struct blk_mq_hw_ctx *hctx,
 	trace_stackblk_rq_issue(rq, 0);
 	sb_count_logical(rq);
 	sb_depth_inc(hctx->driver_data);
+	return true;
+}
 
-	sb_forward(cmd, rq);
+static blk_status_t sb_queue_rq(struct blk_mq_hw_ctx *hctx,
+				const struct blk_mq_queue_data *bd)
+{
+	struct request *rq = bd->rq;
+	struct sb_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	if (unlikely(!sb_start(hctx, rq)))
+		return BLK_STS_NOTSUPP;
+	if (cmd->dev->sc.stages && req_op(rq) != REQ_OP_FLUSH)
+		sb_stage_queue(cmd, bd->last);
+	else
+		sb_forward(cmd, rq);
 	return BLK_STS_OK;
+}
+
+/* Merge stage: the end of a dispatch batch that did not end with last. */
+static void sb_commit_rqs(struct blk_mq_hw_ctx *hctx)
+{
+	sb_stage_commit(hctx->driver_data);
+}
+
+/*
+ * Merge stage: a plug's worth of requests at once (possibly for several
+ * hctxs).  Every request is taken; runs of one hctx are one batch.
+ */
+static void sb_queue_rqs(SB_QUEUE_RQS_LIST rqlist)
+{
+	struct blk_mq_hw_ctx *batch = NULL;
+	struct request *rq;
+
+	while ((rq = rq_list_pop(rqlist))) {
+		struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
+
+		if (batch && batch != hctx)
+			sb_stage_commit(batch->driver_data);
+		batch = hctx;
+		if (unlikely(!sb_start(hctx, rq))) {
+			blk_mq_start_request(rq);
+			blk_mq_end_request(rq, BLK_STS_NOTSUPP);
+			continue;
+		}
+		if (req_op(rq) == REQ_OP_FLUSH)
+			sb_forward(blk_mq_rq_to_pdu(rq), rq);
+		else
+			sb_stage_queue(blk_mq_rq_to_pdu(rq), false);
+	}
+	if (batch)
+		sb_stage_commit(batch->driver_data);
 }
 
 static void sb_complete_rq(struct request *rq)
@@ -303,11 +372,22 @@ static int sb_init_hctx(struct blk_mq_hw_ctx *hctx, void *driver_data,
 	if (WARN_ON_ONCE(hctx_idx >= dev->nr_queues))
 		return -EINVAL;
 	hctx->driver_data = &dev->queues[hctx_idx];
+	spin_lock_init(&dev->queues[hctx_idx].batch_lock);
 	return 0;
 }
 
 const struct blk_mq_ops sb_mq_ops = {
 	.queue_rq	= sb_queue_rq,
+	.complete	= sb_complete_rq,
+	.timeout	= sb_timeout_rq,
+	.init_hctx	= sb_init_hctx,
+};
+
+/* With the merge stage: see the whole dispatch batch. */
+const struct blk_mq_ops sb_mq_merge_ops = {
+	.queue_rq	= sb_queue_rq,
+	.commit_rqs	= sb_commit_rqs,
+	.queue_rqs	= sb_queue_rqs,
 	.complete	= sb_complete_rq,
 	.timeout	= sb_timeout_rq,
 	.init_hctx	= sb_init_hctx,

@@ -35,6 +35,40 @@ static unsigned int queue_depth = SB_DEF_QUEUE_DEPTH;
 module_param(queue_depth, uint, 0444);
 MODULE_PARM_DESC(queue_depth, "Default tags per hardware context (1-4096, default 128)");
 
+/*
+ * Stage settings: defaults of new devices, and of the one-shot device.
+ * No key is ever a module parameter, so "crypt" is refused here.
+ */
+static char *stages;
+module_param(stages, charp, 0444);
+MODULE_PARM_DESC(stages, "Default stages: comma-separated merge,split (crypt needs a key: configfs only)");
+
+static unsigned int merge_max_bytes = 128 * 1024;
+module_param(merge_max_bytes, uint, 0444);
+MODULE_PARM_DESC(merge_max_bytes, "Default largest merged backing I/O in bytes (default 131072)");
+
+static unsigned int split_boundary = 64 * 1024;
+module_param(split_boundary, uint, 0444);
+MODULE_PARM_DESC(split_boundary, "Default split boundary in bytes (default 65536)");
+
+static char *crypt_cipher;
+module_param(crypt_cipher, charp, 0444);
+MODULE_PARM_DESC(crypt_cipher, "Default cipher: only " SB_CRYPT_CIPHER);
+
+static unsigned int crypt_sector_size = 512;
+module_param(crypt_sector_size, uint, 0444);
+MODULE_PARM_DESC(crypt_sector_size, "Default crypt sector size: 512 or 4096");
+
+static unsigned int crypt_iv_large_sectors;
+module_param(crypt_iv_large_sectors, uint, 0444);
+MODULE_PARM_DESC(crypt_iv_large_sectors, "Default plain64 IV in crypt sectors (1) or 512-byte sectors (0)");
+
+static unsigned int crypt_allow_discards;
+module_param(crypt_allow_discards, uint, 0444);
+MODULE_PARM_DESC(crypt_allow_discards, "Default: forward discards through crypt (1) or not (0)");
+
+static u32 sb_param_stages;	/* stages, parsed */
+
 DEFINE_STATIC_KEY_TRUE(sb_collect);
 
 static int sb_collect_set(const char *val, const struct kernel_param *kp)
@@ -76,14 +110,22 @@ struct sb_config *sb_config_alloc(void)
 	mutex_init(&cfg->lock);
 	cfg->nr_hw_queues = nr_hw_queues;
 	cfg->queue_depth = queue_depth;
+	sb_stage_cfg_init(&cfg->sc);
+	cfg->sc.stages = sb_param_stages;
+	cfg->sc.merge_max_bytes = merge_max_bytes;
+	cfg->sc.split_boundary = split_boundary;
+	cfg->sc.crypt_sector_size = crypt_sector_size;
+	cfg->sc.crypt_iv_large_sectors = crypt_iv_large_sectors;
+	cfg->sc.crypt_allow_discards = crypt_allow_discards;
 	return cfg;
 }
 
+/* kfree_sensitive(): the key goes with the rest of the config. */
 void sb_config_free(struct sb_config *cfg)
 {
 	kfree(cfg->backing);
 	mutex_destroy(&cfg->lock);
-	kfree(cfg);
+	kfree_sensitive(cfg);
 }
 
 static int sb_init_tag_set(struct sb_dev *dev)
@@ -91,7 +133,8 @@ static int sb_init_tag_set(struct sb_dev *dev)
 	struct blk_mq_tag_set *set = &dev->tag_set;
 	struct sb_config *cfg = dev->cfg;
 
-	set->ops = &sb_mq_ops;
+	set->ops = (dev->sc.stages & SB_STAGE_MERGE) ? &sb_mq_merge_ops :
+						       &sb_mq_ops;
 	set->nr_hw_queues = cfg->nr_hw_queues ?: nr_cpu_ids;
 	set->queue_depth = cfg->queue_depth;
 	set->numa_node = NUMA_NO_NODE;
@@ -115,6 +158,7 @@ static int sb_init_tag_set(struct sb_dev *dev)
  */
 int sb_dev_create(struct sb_config *cfg)
 {
+	struct sb_stage_limits sl;
 	struct sb_dev *dev;
 	struct gendisk *disk;
 	int ret;
@@ -145,12 +189,18 @@ int sb_dev_create(struct sb_config *cfg)
 		goto out_close_backing;
 	}
 
-	ret = sb_stats_alloc(dev);
+	ret = sb_stage_setup(dev, &sl);
 	if (ret)
 		goto out_close_backing;
 
+	ret = sb_stats_alloc(dev);
+	if (ret)
+		goto out_stage_teardown;
+
+	/* BVECS: the stages build bios of their own (stage.c). */
 	ret = bioset_init(&dev->bs, BIO_POOL_SIZE,
-			  offsetof(struct sb_bio, bio), BIOSET_NEED_RESCUER);
+			  offsetof(struct sb_bio, bio),
+			  BIOSET_NEED_RESCUER | BIOSET_NEED_BVECS);
 	if (ret)
 		goto out_free_stats;
 
@@ -166,7 +216,7 @@ int sb_dev_create(struct sb_config *cfg)
 		goto out_free_tag_set;
 	}
 
-	disk = sb_alloc_disk(&dev->tag_set, dev->bdev, dev);
+	disk = sb_alloc_disk(&dev->tag_set, dev->bdev, &sl, dev);
 	if (IS_ERR(disk)) {
 		ret = PTR_ERR(disk);
 		goto out_free_queues;
@@ -214,6 +264,8 @@ out_exit_bioset:
 	bioset_exit(&dev->bs);
 out_free_stats:
 	sb_stats_free(dev);
+out_stage_teardown:
+	sb_stage_teardown(dev);
 out_close_backing:
 	sb_backing_close(&dev->backing, dev);
 out_free_index:
@@ -244,6 +296,7 @@ void sb_dev_destroy(struct sb_config *cfg)
 	bd_unlink_disk_holder(dev->bdev, dev->disk);
 	del_gendisk(dev->disk);
 	put_disk(dev->disk);
+	sb_stage_teardown(dev);
 	kfree(dev->queues);
 	blk_mq_free_tag_set(&dev->tag_set);
 	bioset_exit(&dev->bs);
@@ -263,6 +316,39 @@ static int __init sb_check_params(void)
 	if (nr_hw_queues > nr_cpu_ids) {
 		pr_err("nr_hw_queues=%u: must be at most %u (0 = one per CPU)\n",
 		       nr_hw_queues, nr_cpu_ids);
+		return -EINVAL;
+	}
+	if (stages && sb_parse_stages(stages, strlen(stages),
+				      &sb_param_stages)) {
+		pr_err("stages=%s: a comma-separated subset of merge,split\n",
+		       stages);
+		return -EINVAL;
+	}
+	if (sb_param_stages & SB_STAGE_CRYPT) {
+		pr_err("stages=%s: crypt needs a key, and keys are never module parameters: use configfs (crypt_key)\n",
+		       stages);
+		return -EINVAL;
+	}
+	if (crypt_cipher && strcmp(crypt_cipher, SB_CRYPT_CIPHER)) {
+		pr_err("crypt_cipher=%s: only %s is supported\n",
+		       crypt_cipher, SB_CRYPT_CIPHER);
+		return -EINVAL;
+	}
+	if ((sb_param_stages & SB_STAGE_MERGE) &&
+	    (merge_max_bytes < SECTOR_SIZE || merge_max_bytes % SECTOR_SIZE)) {
+		pr_err("merge_max_bytes=%u: must be a non-zero multiple of 512\n",
+		       merge_max_bytes);
+		return -EINVAL;
+	}
+	if ((sb_param_stages & SB_STAGE_SPLIT) &&
+	    (split_boundary < SECTOR_SIZE || split_boundary % SECTOR_SIZE)) {
+		pr_err("split_boundary=%u: must be a non-zero multiple of 512\n",
+		       split_boundary);
+		return -EINVAL;
+	}
+	if ((crypt_sector_size != 512 && crypt_sector_size != 4096) ||
+	    crypt_iv_large_sectors > 1 || crypt_allow_discards > 1) {
+		pr_err("crypt_sector_size must be 512 or 4096, crypt_iv_large_sectors and crypt_allow_discards 0 or 1\n");
 		return -EINVAL;
 	}
 	return 0;
@@ -348,3 +434,4 @@ module_exit(sb_exit);
 MODULE_DESCRIPTION("stackblk: instrumented blk-mq device stacked on a backing block device");
 MODULE_AUTHOR("The stackblk developers");
 MODULE_LICENSE("GPL");
+MODULE_SOFTDEP("pre: xts");

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Pure helpers of stackblk: histogram bucketing and percentiles, number
- * parsing for configfs, affinity matrix folding and rwbs strings.
+ * parsing for configfs, affinity matrix folding and rwbs strings, and the
+ * planners and parsers of the stage pipeline (merge, split, crypt).
  */
 #include <linux/kernel.h>
 #include <linux/log2.h>
 #include <linux/math64.h>
 #include <linux/blkdev.h>
+#include <linux/ctype.h>
+#include <linux/string.h>
 
 #include "stackblk_stats.h"
 #include "sb_lib.h"
@@ -151,4 +154,257 @@ void sb_fill_rwbs(char *rwbs, blk_opf_t opf)
 		rwbs[i++] = 'M';
 
 	rwbs[i] = '\0';
+}
+
+static const char * const sb_stage_names[] = { "merge", "split", "crypt" };
+
+/**
+ * sb_parse_stages - parse the configfs "stages" value
+ * @page: the written buffer (need not be NUL terminated)
+ * @count: its length
+ * @stages: where the SB_STAGE_* bits go; untouched on error
+ *
+ * A comma-separated subset of merge, split and crypt, in any order, with one
+ * optional trailing newline; empty means passthrough (0).  Returns 0, or
+ * -EINVAL for an unknown, duplicate or empty name (",," or a trailing ",").
+ */
+int sb_parse_stages(const char *page, size_t count, u32 *stages)
+{
+	size_t i = 0, j, n;
+	u32 mask = 0;
+	unsigned int k;
+
+	if (count && page[count - 1] == '\n')
+		count--;
+	if (!count) {
+		*stages = 0;
+		return 0;
+	}
+	while (i <= count) {
+		for (j = i; j < count && page[j] != ','; j++)
+			;
+		n = j - i;
+		for (k = 0; k < ARRAY_SIZE(sb_stage_names); k++)
+			if (n == strlen(sb_stage_names[k]) &&
+			    !memcmp(page + i, sb_stage_names[k], n))
+				break;
+		if (k == ARRAY_SIZE(sb_stage_names) || (mask & (1U << k)))
+			return -EINVAL;
+		mask |= 1U << k;
+		i = j + 1;
+	}
+	*stages = mask;
+	return 0;
+}
+
+/**
+ * sb_format_stages - the canonical text of a stage set
+ * @buf: output buffer
+ * @size: its size, SB_STAGES_LEN is always enough
+ * @stages: SB_STAGE_* bits
+ *
+ * Writes the names in pipeline order (merge,split,crypt), comma separated,
+ * without a newline; "" for passthrough.  Returns the length written.
+ */
+int sb_format_stages(char *buf, size_t size, u32 stages)
+{
+	unsigned int k;
+	int len = 0;
+
+	if (!size)
+		return 0;
+	buf[0] = '\0';
+	for (k = 0; k < ARRAY_SIZE(sb_stage_names); k++)
+		if (stages & (1U << k))
+			len += scnprintf(buf + len, size - len, "%s%s",
+					 len ? "," : "", sb_stage_names[k]);
+	return len;
+}
+
+/**
+ * sb_parse_hex_key - parse an AES-XTS key written as hex
+ * @page: the written buffer (need not be NUL terminated)
+ * @count: its length
+ * @key: at least SB_CRYPT_KEY_MAX bytes; untouched on error
+ * @key_len: the key length in bytes (32 or 64); untouched on error
+ *
+ * Exactly 64 or 128 hex digits (AES-128-XTS or AES-256-XTS), either case,
+ * with one optional trailing newline.  Returns 0 or -EINVAL.
+ */
+int sb_parse_hex_key(const char *page, size_t count, u8 *key,
+		     unsigned int *key_len)
+{
+	size_t i;
+
+	if (count && page[count - 1] == '\n')
+		count--;
+	if (count != 2 * 32 && count != 2 * SB_CRYPT_KEY_MAX)
+		return -EINVAL;
+	for (i = 0; i < count; i++)
+		if (!isxdigit(page[i]))
+			return -EINVAL;
+	if (hex2bin(key, page, count / 2))
+		return -EINVAL;
+	*key_len = count / 2;
+	return 0;
+}
+
+/**
+ * sb_stage_cfg_check - validate stage settings against a backing device
+ * @sc: the settings
+ * @have_key: a crypt key is set
+ * @lbs: logical block size of the backing device, a power of two
+ *
+ * Rules: merge_max_bytes is a non-zero multiple of @lbs; split_boundary is a
+ * non-zero multiple of @lbs, and of crypt_sector_size when crypt is on too
+ * (so that no crypt sector straddles a split); crypt needs a key and a
+ * crypt_sector_size of 512 or 4096 that is at least @lbs.  Settings of
+ * stages that are off are not checked.  Returns 0 or -EINVAL.
+ */
+int sb_stage_cfg_check(const struct sb_stage_cfg *sc, bool have_key,
+		       unsigned int lbs)
+{
+	if (!lbs || (sc->stages & ~SB_STAGE_ALL))
+		return -EINVAL;
+	if ((sc->stages & SB_STAGE_MERGE) &&
+	    (!sc->merge_max_bytes || sc->merge_max_bytes % lbs))
+		return -EINVAL;
+	if ((sc->stages & SB_STAGE_SPLIT) &&
+	    (!sc->split_boundary || sc->split_boundary % lbs))
+		return -EINVAL;
+	if (!(sc->stages & SB_STAGE_CRYPT))
+		return 0;
+	if (!have_key)
+		return -EINVAL;
+	if (sc->crypt_sector_size != 512 && sc->crypt_sector_size != 4096)
+		return -EINVAL;
+	if (sc->crypt_sector_size < lbs)
+		return -EINVAL;
+	if ((sc->stages & SB_STAGE_SPLIT) &&
+	    sc->split_boundary % sc->crypt_sector_size)
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * sb_split_end - end of the split piece that starts at a position
+ * @pos: start of the piece (bytes)
+ * @end: end of the whole I/O (bytes), > @pos
+ * @boundary: split boundary in bytes; 0 = no splitting
+ *
+ * Returns the first multiple of @boundary above @pos, or @end if that is
+ * smaller.
+ */
+u64 sb_split_end(u64 pos, u64 end, u32 boundary)
+{
+	u32 rem;
+	u64 next;
+
+	if (!boundary)
+		return end;
+	div_u64_rem(pos, boundary, &rem);
+	next = pos - rem + boundary;
+	return min(next, end);
+}
+
+/**
+ * sb_split_count - number of pieces an I/O is split into
+ * @pos: start (bytes)
+ * @end: end (bytes); an empty I/O (@end <= @pos) counts as one piece
+ * @boundary: split boundary in bytes; 0 = no splitting
+ *
+ * One plus the number of multiples of @boundary strictly inside
+ * (@pos, @end).  split_ios grows by this minus one.
+ */
+unsigned int sb_split_count(u64 pos, u64 end, u32 boundary)
+{
+	unsigned int n = 1;
+
+	if (end <= pos)
+		return 1;
+	while ((pos = sb_split_end(pos, end, boundary)) < end)
+		n++;
+	return n;
+}
+
+/**
+ * sb_crypt_widen - the whole crypt sectors an I/O touches
+ * @start: start of the I/O (bytes)
+ * @end: its end (bytes)
+ * @cs: crypt sector size, a power of two
+ * @wstart: @start rounded down to @cs
+ * @wend: @end rounded up to @cs
+ */
+void sb_crypt_widen(u64 start, u64 end, u32 cs, u64 *wstart, u64 *wend)
+{
+	u64 mask = (u64)cs - 1;
+
+	*wstart = start & ~mask;
+	*wend = (end + mask) & ~mask;
+}
+
+/**
+ * sb_rmw_sectors - the crypt sectors an I/O covers only in part
+ * @start: start of the I/O (bytes)
+ * @end: its end (bytes), > @start
+ * @cs: crypt sector size, a power of two
+ * @head: byte offset of the first partly covered crypt sector (valid if
+ *	the return value is at least 1)
+ * @tail: byte offset of the second one (valid if the return value is 2)
+ *
+ * A write needs one read-modify-write cycle per partly covered crypt
+ * sector: 0 if [@start, @end) is aligned to @cs, 1 if only one end is
+ * unaligned or both ends fall into the same crypt sector, else 2.
+ */
+unsigned int sb_rmw_sectors(u64 start, u64 end, u32 cs, u64 *head,
+			    u64 *tail)
+{
+	u64 mask = (u64)cs - 1;
+	unsigned int n = 0;
+	u64 s[2];
+
+	if (start & mask)
+		s[n++] = start & ~mask;
+	if ((end & mask) && (!n || (end & ~mask) != s[0]))
+		s[n++] = end & ~mask;
+	if (n >= 1)
+		*head = s[0];
+	if (n == 2)
+		*tail = s[1];
+	return n;
+}
+
+/**
+ * sb_plain64_iv - the plain64 IV of one crypt sector, as dm-crypt builds it
+ * @iv: SB_CRYPT_IV_SIZE bytes
+ * @pos: byte offset of the crypt sector on the backing device
+ * @cs: crypt sector size
+ * @large_sectors: dm-crypt's iv_large_sectors: count in @cs units
+ *
+ * Little-endian 64-bit sector number in the first 8 bytes, zeros after it.
+ * The number is @pos / 512, or @pos / @cs with @large_sectors.
+ */
+void sb_plain64_iv(u8 *iv, u64 pos, u32 cs, bool large_sectors)
+{
+	u64 sector = large_sectors ? div_u64(pos, cs) : pos >> SECTOR_SHIFT;
+	__le64 le = cpu_to_le64(sector);
+
+	memset(iv, 0, SB_CRYPT_IV_SIZE);
+	memcpy(iv, &le, sizeof(le));
+}
+
+/**
+ * sb_merge_fits - may the next request join the current merged I/O?
+ * @prev_end: end (bytes) of the merged I/O so far
+ * @next_pos: start (bytes) of the candidate
+ * @cur_bytes: size of the merged I/O so far
+ * @next_bytes: size of the candidate
+ * @max_bytes: largest merged I/O allowed
+ *
+ * Only the geometry: the caller has checked operation and flags.
+ */
+bool sb_merge_fits(u64 prev_end, u64 next_pos, u64 cur_bytes,
+		   u64 next_bytes, u64 max_bytes)
+{
+	return prev_end == next_pos && cur_bytes + next_bytes <= max_bytes;
 }

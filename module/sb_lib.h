@@ -7,6 +7,7 @@
 #ifndef _STACKBLK_LIB_H
 #define _STACKBLK_LIB_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/blk_types.h>
 
@@ -19,5 +20,50 @@ u64 sb_hist_percentile(const u64 *buckets, unsigned int nr_buckets,
 int sb_parse_u32(const char *page, size_t count, u32 min, u32 max, u32 *out);
 unsigned int sb_affinity_group(unsigned int nr_cpus);
 void sb_fill_rwbs(char *rwbs, blk_opf_t opf);
+
+/* Stages, applied in this order: merge -> split -> crypt -> backing. */
+#define SB_STAGE_MERGE		BIT(0)
+#define SB_STAGE_SPLIT		BIT(1)
+#define SB_STAGE_CRYPT		BIT(2)
+#define SB_STAGE_ALL		(SB_STAGE_MERGE | SB_STAGE_SPLIT | SB_STAGE_CRYPT)
+#define SB_STAGES_LEN		24	/* "merge,split,crypt\n" + NUL fits */
+
+/* Crypt stage constants. */
+#define SB_CRYPT_CIPHER		"aes-xts-plain64"
+#define SB_CRYPT_IV_SIZE	16
+#define SB_CRYPT_KEY_MAX	64	/* AES-256-XTS: two 32-byte keys */
+
+/**
+ * struct sb_stage_cfg - the non-secret stage settings of one device
+ * @stages: SB_STAGE_* bits
+ * @merge_max_bytes: largest merged backing I/O
+ * @split_boundary: cut backing I/O at multiples of this many bytes
+ * @crypt_sector_size: 512 or 4096
+ * @crypt_iv_large_sectors: plain64 IV counts crypt sectors, not 512 B ones
+ * @crypt_allow_discards: advertise and forward discards with crypt
+ */
+struct sb_stage_cfg {
+	u32 stages;
+	u32 merge_max_bytes;
+	u32 split_boundary;
+	u32 crypt_sector_size;
+	u32 crypt_iv_large_sectors;
+	u32 crypt_allow_discards;
+};
+
+int sb_parse_stages(const char *page, size_t count, u32 *stages);
+int sb_format_stages(char *buf, size_t size, u32 stages);
+int sb_parse_hex_key(const char *page, size_t count, u8 *key,
+		     unsigned int *key_len);
+int sb_stage_cfg_check(const struct sb_stage_cfg *sc, bool have_key,
+		       unsigned int lbs);
+u64 sb_split_end(u64 pos, u64 end, u32 boundary);
+unsigned int sb_split_count(u64 pos, u64 end, u32 boundary);
+void sb_crypt_widen(u64 start, u64 end, u32 cs, u64 *wstart, u64 *wend);
+unsigned int sb_rmw_sectors(u64 start, u64 end, u32 cs, u64 *head,
+			    u64 *tail);
+void sb_plain64_iv(u8 *iv, u64 pos, u32 cs, bool large_sectors);
+bool sb_merge_fits(u64 prev_end, u64 next_pos, u64 cur_bytes,
+		   u64 next_bytes, u64 max_bytes);
 
 #endif /* _STACKBLK_LIB_H */

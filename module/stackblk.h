@@ -17,8 +17,11 @@
 #include <linux/blkdev.h>
 #include <linux/configfs.h>
 #include <linux/jump_label.h>
+#include <linux/mempool.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "stackblk_stats.h"
 #include "compat.h"
@@ -64,6 +67,10 @@ struct sb_queue {
 	atomic_t inflight;
 	atomic_t max;
 	atomic_long_t hist[SB_DEPTH_BUCKETS];
+	/* merge stage: requests of the dispatch batch not sent yet */
+	spinlock_t batch_lock;
+	struct sb_cmd *batch_head;
+	struct sb_cmd *batch_tail;
 } ____cacheline_aligned_in_smp;
 
 struct sb_config {
@@ -72,6 +79,9 @@ struct sb_config {
 	char *backing;			/* path, kmalloc'ed */
 	u32 nr_hw_queues;		/* 0 = one per possible CPU */
 	u32 queue_depth;
+	struct sb_stage_cfg sc;		/* stage settings (stage.c) */
+	u8 key[SB_CRYPT_KEY_MAX];	/* secret: never shown, wiped on free */
+	unsigned int key_len;		/* 0: no key set */
 	struct sb_dev *dev;		/* non-NULL while powered */
 };
 
@@ -92,6 +102,21 @@ struct sb_dev {
 	struct mutex stats_lock;	/* serializes reset against summing */
 	struct sb_stats_sum *base;	/* values at the last reset */
 
+	/* Stage pipeline (stage.c); sc is fixed while powered. */
+	struct sb_stage_cfg sc;
+	unsigned int lbs;		/* backing logical block size */
+	u64 merge_max;			/* bytes: merge_max_bytes and backing */
+	unsigned int merge_max_segs;
+	struct crypto_sync_skcipher *tfm;
+	mempool_t *read_pool;		/* bounce pages of crypt reads */
+	mempool_t *write_pool;		/* bounce pages of crypt writes */
+	struct mutex bounce_lock;	/* one blocking bounce allocation */
+	struct workqueue_struct *io_wq;	/* crypt submission */
+	struct workqueue_struct *crypt_wq; /* read decryption off hard irq */
+	spinlock_t range_lock;		/* crypt-sector range lock */
+	struct list_head ranges;
+	wait_queue_head_t range_wait;
+
 	struct kobject *sysfs_dir;	/* /sys/block/stackblkN/stackblk */
 	struct kobject *sysfs_stats;	/* .../stackblk/stats */
 	struct dentry *debugfs_dir;
@@ -105,12 +130,31 @@ struct sb_cmd {
 	int submit_cpu;
 	int backing_cpu;
 	u64 start_ns;			/* 0: not timed */
+	/*
+	 * Stage pipeline.  A unit is one backing I/O before splitting: a
+	 * leader request and the requests the merge stage absorbed into it
+	 * (chained by next).  Only the leader's pending, status, pos, end,
+	 * range and work are used; every member completes with its status.
+	 */
+	struct sb_cmd *next;
+	u64 pos;			/* bytes on the backing device */
+	u64 end;
+	struct list_head range;		/* in dev->ranges while locked */
+	u64 range_start, range_end;
+	struct work_struct work;
 };
 
 /* Front pad of each backing bio. */
 struct sb_bio {
 	struct sb_cmd *cmd;
 	u64 start_ns;
+	/* crypt: the bio's pages are bounce pages, one per bio_vec */
+	u64 wpos;			/* backing byte offset of the bio */
+	u64 dpos;			/* backing byte offset of the data */
+	u32 dlen;			/* bytes of caller data in it */
+	u32 wlen;			/* bytes of the bio */
+	bool bounce;
+	struct work_struct work;	/* read decryption off hard irq */
 	struct bio bio;
 };
 
@@ -122,12 +166,29 @@ void sb_dev_destroy(struct sb_config *cfg);
 struct sb_config *sb_config_alloc(void);
 void sb_config_free(struct sb_config *cfg);
 extern const struct blk_mq_ops sb_mq_ops;
+extern const struct blk_mq_ops sb_mq_merge_ops;
 
 /* configfs.c */
 int sb_configfs_init(void);
 void sb_configfs_exit(void);
 int sb_config_set_backing(struct sb_config *cfg, const char *page,
 			  size_t count);
+
+/* io.c */
+void sb_cmd_backing_done(struct sb_cmd *cmd);
+void sb_cmd_put(struct sb_cmd *cmd);
+void sb_submit(struct sb_cmd *cmd, struct bio *bio);
+void sb_submit_bounce(struct sb_cmd *cmd, struct bio *bio);
+void sb_count_physical(struct sb_dev *dev, struct bio *bio);
+
+/* stage.c */
+void sb_stage_cfg_init(struct sb_stage_cfg *sc);
+int sb_stage_setup(struct sb_dev *dev, struct sb_stage_limits *sl);
+void sb_stage_teardown(struct sb_dev *dev);
+void sb_stage_queue(struct sb_cmd *cmd, bool last);
+void sb_stage_commit(struct sb_queue *sq);
+void sb_stage_unit_done(struct sb_cmd *leader);
+void sb_crypt_bio_done(struct sb_bio *sbio);
 
 /* stats.c */
 int sb_stats_alloc(struct sb_dev *dev);

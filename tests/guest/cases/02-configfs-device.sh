@@ -32,12 +32,12 @@ for t in "$S"/mq/*/nr_tags; do
 	[ "$(rd "$t")" = 128 ] || fail "${t#/sys/block/} = $(rd "$t"), expected 128"
 done
 
-# sysfs: backing, stages, every counter of include/stackblk_stats.h.
+# sysfs: backing, stages, every counter of the stats header.
 expect_rd "$S/stackblk/backing" "$SB_BK"
 [ -e "$S/stackblk/stages" ] || fail "no $S/stackblk/stages"
 expect_rd "$S/stackblk/stages" ""
-names=$(sed -n 's/^[[:space:]]*X(\([a-z_0-9]*\),.*/\1/p' include/stackblk_stats.h)
-[ -n "$names" ] || fail "cannot parse include/stackblk_stats.h"
+names=$(sb_counter_names)
+[ -n "$names" ] || fail "cannot parse the counter names from include/"
 for n in $names; do
 	v=$(rd "$S/stackblk/stats/$n")
 	[[ $v =~ ^[0-9]+$ ]] || fail "stats/$n reads '$v' (missing or not a decimal)"

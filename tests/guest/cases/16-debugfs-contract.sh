@@ -11,7 +11,7 @@ G=/sys/kernel/debug/stackblk/stackblk$SB_IDX
 for f in counters hctx latency completion; do
 	[ -r "$G/$f" ] || fail "no $G/$f"
 done
-want=$(sed -n 's/^[[:space:]]*X(\([a-z_0-9]*\),.*/\1/p' include/stackblk_stats.h | tr '\n' ' ')
+want=$(sb_counter_names | tr '\n' ' ')
 got=$(grep -v '^#' "$G/counters" | awk '{print $1}' | tr '\n' ' ')
 [ "$got" = "$want" ] || fail "debugfs counters names/order: '$got', expected '$want'"
 bad=$(grep -v '^#' "$G/counters" | awk 'NF != 2 || $2 !~ /^[0-9]+$/' | head -n1)
