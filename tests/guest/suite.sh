@@ -20,6 +20,12 @@ ART=${STACKBLK_RESULTS:-/tmp/stackblk-results}/guest-$KVER
 CASE_TMO=${SB_CASE_TIMEOUT:-900}
 mkdir -p "$ART"
 export SB_ART=$ART SB_REASON=$ART/.suite.reason
+# Load a private copy of the module: the host may rebuild build/ (9p) meanwhile.
+if [ -z "${STACKBLK_KO:-}" ] && [ -f "build/$KVER/stackblk.ko" ]; then
+	mkdir -p /tmp/stackblk-ko
+	cp "build/$KVER/stackblk.ko" /tmp/stackblk-ko/stackblk.ko &&
+		export STACKBLK_KO=/tmp/stackblk-ko/stackblk.ko
+fi
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 

@@ -53,19 +53,23 @@ kver_of() {	# KDIR -> kernel release
 
 rc=0
 for t in "${targets[@]}"; do
-	if [ -d "$t" ]; then
+	kver=""
+	if [[ $t =~ ^/lib/modules/([^/]+)/build/?$ ]] && [ -d "$t" ]; then
+		kver=${BASH_REMATCH[1]}	# what `uname -r` says in that kernel
+		kdir=$t
+	elif [ -d "$t" ]; then
 		kdir=$(readlink -f "$t")
 	elif [ -d "/lib/modules/$t/build" ]; then
-		kdir=$(readlink -f "/lib/modules/$t/build")
+		kver=$t
+		kdir=/lib/modules/$t/build
 	else
 		echo "build-modules: $t: neither a kernel build tree nor an installed kernel version" >&2
 		rc=1
 		continue
 	fi
-	kver=$(kver_of "$kdir")
-	# Prefer the /lib/modules/<kver>/build path (what users pass).
-	[ -e "/lib/modules/$kver/build/Makefile" ] && [ "$(readlink -f "/lib/modules/$kver/build")" = "$kdir" ] &&
-		kdir=/lib/modules/$kver/build
+	# A custom tree: its kernel.release (Debian's headers say e.g. 6.1.192
+	# there for 6.1.0-56-amd64, hence the /lib/modules name above).
+	[ -n "$kver" ] || kver=$(kver_of "$kdir")
 	out=$OUTROOT/$kver
 	rm -rf "$out"
 	mkdir -p "$out"

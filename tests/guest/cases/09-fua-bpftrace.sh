@@ -16,13 +16,15 @@ dev=$(dev_t "$SB_BACKING")
 out=$SB_ART/bpftrace.out
 bpftrace -e "
 BEGIN { printf(\"READY\n\"); }
-tracepoint:block:block_rq_issue /args->dev == $dev/ { @rwbs[str(args->rwbs)] = count(); }
+tracepoint:block:block_rq_issue /args->dev == $dev/ { @rwbs[args->rwbs] = count(); }
 " >"$out" 2>&1 &
 bt=$!
 trap 'kill -INT $bt 2>/dev/null' EXIT
-if ! wait_until 180 grep -q READY "$out"; then
-	pid_gone $bt && skip "bpftrace cannot attach here: $(grep -v '^$' "$out" | tail -n1)"
-	fail "bpftrace did not attach within 180 s"
+bt_state() { grep -q READY "$out" || pid_gone $bt; }
+wait_until 180 bt_state || fail "bpftrace did not attach within 180 s"
+if ! grep -q READY "$out"; then
+	cat "$out" >&2
+	fail "bpftrace failed: $(grep -m1 ERROR "$out")"
 fi
 run dd if=/dev/urandom of="$SB_DEV" bs=4k count=32 seek=1000 oflag=direct,dsync status=none
 python3 -c 'import os, sys

@@ -2,6 +2,7 @@
 # exclusive open too); the filesystem is usable through the stackblk disk;
 # after teardown the backing mounts again.
 command -v mkfs.ext4 >/dev/null || skip "mkfs.ext4 not installed"
+modprobe ext4 || fail "modprobe ext4 failed"
 sb_load
 run mkfs.ext4 -q -F -E nodiscard,lazy_itable_init=1,lazy_journal_init=1 "$SB_BACKING"
 mnt=$(mktemp -d)
