@@ -12,6 +12,8 @@ out=$("$SB" create t1 --backing "$SB_BACKING" --queues 2 --depth 64) ||
 idx=${BASH_REMATCH[1]}
 must_wait 20 "$out" sb_dev_ready "$idx"
 expect_rd "$SB_CFS/t1/power" 1
+has_stages=0
+[ -e "$SB_CFS/t1/stages" ] && has_stages=1
 [ "$(ls /sys/block/stackblk$idx/mq | wc -l)" -eq 2 ] || fail "stackblk$idx: not 2 hctx"
 
 # list: the table row and the JSON object agree with configfs and sysfs
@@ -34,8 +36,8 @@ grep -q "is busy" <<<"$out" || fail "busy backing: message '$out'"
 # the same name twice
 out=$("$SB" create t1 --backing "$SB_BACKING" 2>&1) && fail "create t1 twice succeeded"
 grep -q "t1 already exists" <<<"$out" || fail "duplicate name: message '$out'"
-# stage options: this module has no stage attributes (or accepts them)
-if [ ! -e "$SB_CFS/t1/stages" ]; then
+# stage options without stage attributes: a clear refusal, nothing left behind
+if [ $has_stages = 0 ]; then
 	out=$("$SB" create t3 --backing /dev/null --stages merge 2>&1) && fail "--stages accepted"
 	grep -q "does not support stages" <<<"$out" || fail "--stages: message '$out'"
 	[ ! -e "$SB_CFS/t3" ] || fail "--stages failure left $SB_CFS/t3 behind"
@@ -46,6 +48,33 @@ run "$SB" remove "/dev/stackblk$idx"
 must_wait 20 "stackblk$idx to disappear" sb_dev_gone "$idx"
 [ ! -e "$SB_CFS/t1" ] || fail "remove left $SB_CFS/t1"
 "$SB" list | grep -q "^t1 " && fail "t1 still listed after remove"
+
+# stage options with a stage-capable module: written to configfs, listed,
+# the key never shown; a bad value is refused with the errno and rolled back
+if [ $has_stages = 1 ]; then
+	modprobe xts 2>/dev/null
+	modprobe aesni_intel 2>/dev/null
+	KEY=00112233445566778899aabbccddeeff102132435465768798a9bacbdcedfe0f
+	printf '%s\n' "$KEY" >"$SB_ART/key"
+	out=$("$SB" create t3 --backing "$SB_BACKING" --stages merge,split,crypt \
+		--split-boundary 64K --crypt-sector-size 4096 --key-file "$SB_ART/key" 2>&1) ||
+		fail "create with stages failed: $out"
+	idx=${out#/dev/stackblk}
+	must_wait 20 "$out" sb_dev_ready "$idx"
+	expect_rd "$SB_CFS/t3/split_boundary" 65536
+	expect_rd "$SB_CFS/t3/crypt_sector_size" 4096
+	l=$("$SB" list; "$SB" list --json; "$SB" stat t3 --json)
+	info "$l"
+	grep -q "$KEY" <<<"$out$l" && fail "the crypt key shows up in the CLI's output"
+	grep -Eq "^t3 +stackblk$idx +$SB_BK +[a-z,]*crypt" <<<"$l" || fail "list: t3 without its stages"
+	run "$SB" remove t3
+	must_wait 20 "stackblk$idx to disappear" sb_dev_gone "$idx"
+	out=$("$SB" create t4 --backing "$SB_BACKING" --stages split --split-boundary 1000 2>&1) &&
+		fail "split boundary 1000 (not a multiple of 512) accepted"
+	grep -q "cannot set split_boundary=1000: Invalid argument" <<<"$out" ||
+		fail "bad split boundary: message '$out'"
+	[ ! -e "$SB_CFS/t4" ] || fail "refused create left $SB_CFS/t4 behind"
+fi
 sb_unload
 
 # insmod backing=: listed without a configfs item, cannot be removed by the CLI
