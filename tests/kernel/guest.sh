@@ -70,10 +70,13 @@ if [ $leak = 1 ]; then
 	stamp kmemleak-start
 	if [ -w /sys/kernel/debug/kmemleak ]; then
 		# two scans: objects seen unreferenced twice are reported
-		echo scan >/sys/kernel/debug/kmemleak
-		sleep 1
-		echo scan >/sys/kernel/debug/kmemleak
-		cat /sys/kernel/debug/kmemleak >"$R/kmemleak.txt"
+		if echo scan >/sys/kernel/debug/kmemleak 2>"$R/kmemleak.err" && sleep 1 &&
+			echo scan >/sys/kernel/debug/kmemleak 2>>"$R/kmemleak.err"; then
+			cat /sys/kernel/debug/kmemleak >"$R/kmemleak.txt"
+		else	# disabled itself (e.g. object pool exhausted): say why
+			echo "NO-KMEMLEAK: scan failed: $(cat "$R/kmemleak.err")" \
+				"$(dmesg | grep -m1 'kmemleak:')" >"$R/kmemleak.txt"
+		fi
 	else
 		echo "NO-KMEMLEAK" >"$R/kmemleak.txt"
 	fi

@@ -478,7 +478,8 @@ static void sb_fill_rwbs_table(struct kunit *test)
 	sb_fill_rwbs(buf, c->opf);
 	KUNIT_EXPECT_STREQ(test, buf, c->want);
 	KUNIT_EXPECT_LT(test, strnlen(buf, sizeof(buf)), (size_t)SB_RWBS_LEN);
-	KUNIT_EXPECT_NULL_MSG(test, memchr_inv(buf + SB_RWBS_LEN, 0x5a, 8), "wrote past SB_RWBS_LEN");
+	KUNIT_EXPECT_NULL_MSG(test, memchr_inv(buf + SB_RWBS_LEN, 0x5a, 8),
+			      "wrote past SB_RWBS_LEN");
 }
 
 static struct kunit_case sb_rwbs_test_cases[] = {

@@ -83,11 +83,12 @@ static int sb_xts_crypt(struct crypto_skcipher *tfm, const u8 *src, u8 *dst,
 static int sb_xts_crypt_sectors(struct crypto_skcipher *tfm, u8 *buf, unsigned int len,
 				u64 first_sector, bool encrypt)
 {
-	unsigned int off;
+	unsigned int off, n;
 	int err;
 
 	for (off = 0; off < len; off += SB_SECTOR) {
-		err = sb_xts_crypt(tfm, buf + off, buf + off, min_t(unsigned int, len - off, SB_SECTOR),
+		n = min_t(unsigned int, len - off, SB_SECTOR);
+		err = sb_xts_crypt(tfm, buf + off, buf + off, n,
 				   first_sector + off / SB_SECTOR, encrypt);
 		if (err)
 			return err;
@@ -206,11 +207,13 @@ static void sb_xts_roundtrip(struct kunit *test)
 
 		memcpy(buf, orig, c->len);
 		KUNIT_ASSERT_EQ(test, sb_xts_crypt_sectors(tfm, buf, c->len, c->sector, true), 0);
-		for (off = 0; off < c->len; off += SB_SECTOR)
-			KUNIT_EXPECT_NE_MSG(test, memcmp(buf + off, orig + off,
-							 min_t(unsigned int, c->len - off, SB_SECTOR)), 0,
+		for (off = 0; off < c->len; off += SB_SECTOR) {
+			unsigned int n = min_t(unsigned int, c->len - off, SB_SECTOR);
+
+			KUNIT_EXPECT_NE_MSG(test, memcmp(buf + off, orig + off, n), 0,
 					    "%s: sector +%u not encrypted", sb_xts_impls[i],
 					    off / SB_SECTOR);
+		}
 		KUNIT_ASSERT_EQ(test, sb_xts_crypt_sectors(tfm, buf, c->len, c->sector, false), 0);
 		KUNIT_EXPECT_MEMEQ_MSG(test, buf, orig, c->len, "%s", sb_xts_impls[i]);
 		crypto_free_skcipher(tfm);
@@ -248,13 +251,15 @@ static void sb_xts_sector_tweak(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(sectors); i++) {
 		ct[i] = kunit_kzalloc(test, SB_SECTOR, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, ct[i]);
-		KUNIT_EXPECT_EQ(test, sb_xts_crypt(tfm, ct[i], ct[i], SB_SECTOR, sectors[i], true), 0);
+		KUNIT_EXPECT_EQ(test, sb_xts_crypt(tfm, ct[i], ct[i], SB_SECTOR, sectors[i], true),
+				0);
 	}
 	crypto_free_skcipher(tfm);
 	for (i = 0; i < ARRAY_SIZE(sectors); i++)
 		for (j = i + 1; j < ARRAY_SIZE(sectors); j++)
 			KUNIT_EXPECT_NE_MSG(test, memcmp(ct[i], ct[j], SB_SECTOR), 0,
-					    "sectors %llu and %llu collide", sectors[i], sectors[j]);
+					    "sectors %llu and %llu collide",
+					    sectors[i], sectors[j]);
 }
 
 /* Accelerated and generic implementations agree on a large buffer. */
