@@ -31,27 +31,52 @@ out=$("$SB" stat "stackblk$SB_IDX") || fail "stackblk stat failed"
 info "$out"
 grep -Eq "^stackblk$SB_IDX +0 +1000 " <<<"$out" || fail "human stat: no '0 reads, 1000 writes' row"
 
-# intervals with I/O and a reset in the middle: rates >= 0, the reset flagged
-"$SB" stat "stackblk$SB_IDX" -i 0.5 -c 6 --json >"$SB_ART/interval.json" &
+# intervals with I/O and a reset in the middle: rates >= 0, the reset flagged,
+# and the per-interval write counts add up to what fio wrote on either side
+IJ=$SB_ART/interval.json
+# writes_seen BEFORE AFTER: the samples so far hold BEFORE writes before the
+# first reset and AFTER from it on
+writes_seen() {
+	python3 - "$IJ" "$1" "$2" <<'PY'
+import json, sys
+before = after = 0
+seen_reset = False
+for l in open(sys.argv[1]):
+    if not l.endswith("\n"):
+        break
+    d = json.loads(l)["devices"][0]
+    seen_reset = seen_reset or d["reset"]
+    n = d["counters"]["logical_write_ios"]
+    if seen_reset:
+        after += n
+    else:
+        before += n
+sys.exit(0 if (before, after) == (int(sys.argv[2]), int(sys.argv[3])) else 1)
+PY
+}
+"$SB" stat "stackblk$SB_IDX" -i 0.3 --json >"$IJ" &
 statpid=$!
+must_wait 60 "the first stat sample" test -s "$IJ"
 sb_fio w2 120 --filename="$SB_DEV" --ioengine=libaio --rw=randwrite --bs=4k --size=8M \
 	--iodepth=4 --offset=16M
+must_wait 30 "stat to count fio's 2048 writes" writes_seen 2048 0
 echo 1 >"$Q/stackblk/reset"
 sb_fio w3 120 --filename="$SB_DEV" --ioengine=libaio --rw=randwrite --bs=4k --size=1M \
 	--iodepth=4 --offset=32M
-wait $statpid || fail "stat -i 0.5 -c 6 failed"
-info "$(cut -c1-200 "$SB_ART/interval.json")"
-python3 - "$SB_ART/interval.json" <<'PY' || fail "interval samples wrong (see log)"
+must_wait 30 "stat to flag the reset and count 256 writes after it" writes_seen 2048 256
+kill "$statpid"
+wait "$statpid" 2>/dev/null
+info "$(cut -c1-160 "$IJ")"
+python3 - "$IJ" <<'PY' || fail "interval samples wrong (see log)"
 import json, sys
-lines = [json.loads(l) for l in open(sys.argv[1])]
-assert len(lines) == 6, len(lines)
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.endswith("\n")]
+resets = 0
 for s in lines:
     d = s["devices"][0]
     assert all(v >= 0 for v in d["rates"].values()), d["rates"]
     assert all(v >= 0 for v in d["counters"].values()), d["counters"]
-assert any(s["devices"][0]["reset"] for s in lines) or \
-       sum(s["devices"][0]["counters"]["logical_write_ios"] for s in lines) == 256 + 2048, \
-       "no reset seen and counts do not add up"
+    resets += d["reset"]
+assert resets == 1, ("reset samples", resets)
 PY
 sb_destroy s
 sb_unload
