@@ -8,11 +8,13 @@
 #
 #   --modroot DIR  copy DIR/lib/modules/<uname -r> (modules_install output of
 #                  the debug kernel: modules.builtin ...) into the guest's
-#                  /lib/modules so `modprobe <built-in>` succeeds
+#                  /lib/modules so `modprobe <built-in>` succeeds, with build
+#                  and source links to DIR/../build and its kernel source
 #   --kunit KO     insmod the KUnit module (tests run during insmod), save
 #                  /sys/kernel/debug/kunit/<suite>/results to
 #                  /results/kunit/<suite>.ktap, rmmod it
-#   --suite        run tests/guest/suite.sh > /results/suite.out
+#   --suite        run tests/guest/suite.sh > /results/suite.out, case by
+#                  case, within SB_DEBUG_BUDGET seconds (SB_DEBUG_FIRST first)
 #   --kmemleak     at the end: echo scan > .../kmemleak twice, save the
 #                  report to /results/kmemleak.txt
 # Timestamps (guest uptime) go to /results/times.
@@ -37,8 +39,12 @@ rc=0
 KREL=$(uname -r)
 if [ -n "$modroot" ] && [ ! -e "/lib/modules/$KREL/modules.builtin" ]; then
 	if [ -d "$modroot/lib/modules/$KREL" ]; then
-		mkdir -p /lib/modules && cp -a "$modroot/lib/modules/$KREL" /lib/modules/ &&
-			rm -f "/lib/modules/$KREL/build" "/lib/modules/$KREL/source"
+		mkdir -p /lib/modules && cp -a "$modroot/lib/modules/$KREL" /lib/modules/
+		# build/source as for an installed linux-headers package: bpftrace
+		# (no BTF in this kernel) takes the kernel headers from there
+		kb=$(cd "$modroot/../build" && pwd)
+		ln -sfn "$kb" "/lib/modules/$KREL/build"
+		ln -sfn "$(readlink -f "$kb/source")" "/lib/modules/$KREL/source"
 	else
 		echo "guest.sh: $modroot/lib/modules/$KREL missing" >&2
 	fi
@@ -59,10 +65,35 @@ if [ -n "$ko" ]; then
 	rmmod stackblk_kunit >>"$R/kunit/insmod.log" 2>&1 || echo "rmmod stackblk_kunit failed" >>"$R/kunit/insmod.log"
 fi
 
+# The guest suite, one case at a time so that a time budget can stop it:
+# cases named in SB_DEBUG_FIRST (comma-separated substrings) first, then the
+# rest in order; once SB_DEBUG_BUDGET seconds (0 = no limit) have gone by,
+# the remaining cases are reported as SKIP.
 if [ $suite = 1 ]; then
 	stamp suite-start
-	tests/guest/suite.sh >"$R/suite.out" 2>"$R/suite.err"
-	echo $? >"$R/suite.rc"
+	: >"$R/suite.out"
+	: >"$R/suite.err"
+	all=$(ls tests/guest/cases/*.sh 2>/dev/null | xargs -n1 basename | sed 's/\.sh$//' | sort)
+	order=""
+	for p in ${SB_DEBUG_FIRST//,/ }; do
+		for c in $all; do
+			[[ $c == *"$p"* ]] && [[ " $order " != *" $c "* ]] && order="$order $c"
+		done
+	done
+	for c in $all; do
+		[[ " $order " != *" $c "* ]] && order="$order $c"
+	done
+	t0=$(date +%s)
+	budget=${SB_DEBUG_BUDGET:-0}
+	src=0
+	for c in $order; do
+		if [ "$budget" -gt 0 ] && [ $(($(date +%s) - t0)) -ge "$budget" ]; then
+			echo "SKIP $KREL/$c: debug-kernel time budget (SB_DEBUG_BUDGET=${budget}s) used up" >>"$R/suite.out"
+			continue
+		fi
+		tests/guest/suite.sh "$c" >>"$R/suite.out" 2>>"$R/suite.err" || src=1
+	done
+	echo $src >"$R/suite.rc"
 	stamp suite-end
 fi
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests driving the real kernel crypto API the way stackblk's crypt
- * stage (and dm-crypt's aes-xts-plain64) does: xts(aes) on 512-byte
- * sectors, IV = plain64 (little-endian sector number in the first 8 bytes of
- * a 16-byte IV, the rest zero).
+ * stage (and dm-crypt's aes-xts-plain64) does: xts(aes) per crypt sector
+ * (512 or 4096 bytes), IV = plain64 built by the module's own
+ * sb_plain64_iv() (little-endian sector number in the first 8 bytes of a
+ * 16-byte IV, the rest zero).
  *
  * Every case runs against each implementation in sb_xts_impls[]: the one the
  * crypto API picks for "xts(aes)" (AES-NI on x86) and the generic C one, so
@@ -16,10 +17,11 @@
 #include <linux/string.h>
 #include <linux/unaligned.h>
 
+#include "sb_lib.h"
 #include "sb_xts_vectors.h"
 
 #define SB_SECTOR	512
-#define SB_IV_SIZE	16
+#define SB_IV_SIZE	SB_CRYPT_IV_SIZE
 
 static const char *const sb_xts_impls[] = {
 	"xts(aes)",			/* what dm-crypt/stackblk get: highest priority */
@@ -27,13 +29,14 @@ static const char *const sb_xts_impls[] = {
 };
 
 /*
- * plain64: the IV dm-crypt's "plain64" mode and stackblk's crypt stage use.
- * TODO(module): test the module's own helper once module/ exports one.
+ * Reference plain64, written from dm-crypt's crypt_iv_plain64_gen(): the
+ * 512-byte sector number (or, with iv_large_sectors, the crypt sector
+ * number) as __le64, zero padded.  Only used to check sb_plain64_iv().
  */
-static void sb_test_plain64_iv(u8 iv[SB_IV_SIZE], u64 sector)
+static void sb_ref_plain64_iv(u8 iv[SB_IV_SIZE], u64 pos, u32 cs, bool large)
 {
 	memset(iv, 0, SB_IV_SIZE);
-	put_unaligned_le64(sector, iv);
+	put_unaligned_le64(large ? pos / cs : pos >> SECTOR_SHIFT, iv);
 }
 
 static struct crypto_skcipher *sb_xts_alloc(struct kunit *test, const char *alg,
@@ -54,9 +57,12 @@ static struct crypto_skcipher *sb_xts_alloc(struct kunit *test, const char *alg,
 	return tfm;
 }
 
-/* One request over [src, src+len) -> dst, IV from @sector; synchronous wait. */
-static int sb_xts_crypt(struct crypto_skcipher *tfm, const u8 *src, u8 *dst,
-			unsigned int len, u64 sector, bool encrypt)
+/*
+ * One request over [src, src+len) -> dst for the crypt sector at byte @pos,
+ * IV from the module's sb_plain64_iv(); synchronous wait.
+ */
+static int sb_xts_crypt_cs(struct crypto_skcipher *tfm, const u8 *src, u8 *dst,
+			   unsigned int len, u64 pos, u32 cs, bool large, bool encrypt)
 {
 	struct scatterlist sg_src, sg_dst;
 	struct skcipher_request *req;
@@ -67,7 +73,7 @@ static int sb_xts_crypt(struct crypto_skcipher *tfm, const u8 *src, u8 *dst,
 	req = skcipher_request_alloc(tfm, GFP_KERNEL);
 	if (!req)
 		return -ENOMEM;
-	sb_test_plain64_iv(iv, sector);
+	sb_plain64_iv(iv, pos, cs, large);
 	sg_init_one(&sg_src, src, len);
 	sg_init_one(&sg_dst, dst, len);
 	skcipher_request_set_callback(req, CRYPTO_TFM_REQ_MAY_BACKLOG |
@@ -79,21 +85,36 @@ static int sb_xts_crypt(struct crypto_skcipher *tfm, const u8 *src, u8 *dst,
 	return err;
 }
 
-/* dm-crypt style: each 512-byte sector of @buf with its own plain64 IV. */
-static int sb_xts_crypt_sectors(struct crypto_skcipher *tfm, u8 *buf, unsigned int len,
-				u64 first_sector, bool encrypt)
+/* 512-byte crypt sectors, IV = 512-byte sector number: dm-crypt's default. */
+static int sb_xts_crypt(struct crypto_skcipher *tfm, const u8 *src, u8 *dst,
+			unsigned int len, u64 sector, bool encrypt)
+{
+	return sb_xts_crypt_cs(tfm, src, dst, len, sector << SECTOR_SHIFT, SB_SECTOR,
+			       false, encrypt);
+}
+
+/* dm-crypt style: each crypt sector of @buf (at byte @pos) with its own IV. */
+static int sb_xts_crypt_range(struct crypto_skcipher *tfm, u8 *buf, unsigned int len,
+			      u64 pos, u32 cs, bool large, bool encrypt)
 {
 	unsigned int off, n;
 	int err;
 
-	for (off = 0; off < len; off += SB_SECTOR) {
-		n = min_t(unsigned int, len - off, SB_SECTOR);
-		err = sb_xts_crypt(tfm, buf + off, buf + off, n,
-				   first_sector + off / SB_SECTOR, encrypt);
+	for (off = 0; off < len; off += cs) {
+		n = min_t(unsigned int, len - off, cs);
+		err = sb_xts_crypt_cs(tfm, buf + off, buf + off, n, pos + off, cs, large,
+				      encrypt);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+static int sb_xts_crypt_sectors(struct crypto_skcipher *tfm, u8 *buf, unsigned int len,
+				u64 first_sector, bool encrypt)
+{
+	return sb_xts_crypt_range(tfm, buf, len, first_sector << SECTOR_SHIFT, SB_SECTOR,
+				  false, encrypt);
 }
 
 static void sb_fill_pattern(u8 *buf, unsigned int len, u32 seed)
@@ -168,18 +189,23 @@ static void sb_xts_kat_decrypt(struct kunit *test)
 struct sb_xts_rt_case {
 	const char *name;
 	unsigned int len;
-	u64 sector;
+	u64 pos;		/* byte offset on the backing device */
 	unsigned int klen;
+	u32 cs;			/* crypt sector size */
+	bool large;		/* iv_large_sectors */
 };
 
 static const struct sb_xts_rt_case sb_xts_rt_cases[] = {
-	{ "one_block",		16,		0,			32 },
-	{ "ciphertext_stealing", 17,		1,			32 },
-	{ "sector0_aes128",	SB_SECTOR,	0,			32 },
-	{ "sector0_aes256",	SB_SECTOR,	0,			64 },
-	{ "sector_2pow32",	SB_SECTOR,	1ULL << 32,		64 },
-	{ "page_8_sectors",	4096,		12345,			64 },
-	{ "64k_high_sectors",	65536,		U64_MAX - 200,		64 },
+	{ "one_block",		16,		0,		32, SB_SECTOR, false },
+	{ "ciphertext_stealing", 17,		512,		32, SB_SECTOR, false },
+	{ "sector0_aes128",	SB_SECTOR,	0,		32, SB_SECTOR, false },
+	{ "sector0_aes256",	SB_SECTOR,	0,		64, SB_SECTOR, false },
+	{ "sector_2pow32",	SB_SECTOR,	1ULL << 41,	64, SB_SECTOR, false },
+	{ "page_8_sectors",	4096,		12345 * 512,	64, SB_SECTOR, false },
+	{ "64k_high_sectors",	65536,		(1ULL << 63) - 65536, 64, SB_SECTOR, false },
+	{ "cs4096_iv512",	4 * 4096,	1ULL << 30,	64, 4096, false },
+	{ "cs4096_large_iv",	4 * 4096,	1ULL << 30,	64, 4096, true },
+	{ "cs4096_aes128",	4096,		0,		32, 4096, true },
 };
 
 static void sb_xts_rt_desc(const struct sb_xts_rt_case *c, char *desc)
@@ -206,33 +232,50 @@ static void sb_xts_roundtrip(struct kunit *test)
 							   sb_test_key64, c->klen);
 
 		memcpy(buf, orig, c->len);
-		KUNIT_ASSERT_EQ(test, sb_xts_crypt_sectors(tfm, buf, c->len, c->sector, true), 0);
-		for (off = 0; off < c->len; off += SB_SECTOR) {
-			unsigned int n = min_t(unsigned int, c->len - off, SB_SECTOR);
+		KUNIT_ASSERT_EQ(test, sb_xts_crypt_range(tfm, buf, c->len, c->pos, c->cs,
+							 c->large, true), 0);
+		for (off = 0; off < c->len; off += c->cs) {
+			unsigned int n = min_t(unsigned int, c->len - off, c->cs);
 
 			KUNIT_EXPECT_NE_MSG(test, memcmp(buf + off, orig + off, n), 0,
-					    "%s: sector +%u not encrypted", sb_xts_impls[i],
-					    off / SB_SECTOR);
+					    "%s: crypt sector +%u not encrypted", sb_xts_impls[i],
+					    off / c->cs);
 		}
-		KUNIT_ASSERT_EQ(test, sb_xts_crypt_sectors(tfm, buf, c->len, c->sector, false), 0);
+		KUNIT_ASSERT_EQ(test, sb_xts_crypt_range(tfm, buf, c->len, c->pos, c->cs,
+							 c->large, false), 0);
 		KUNIT_EXPECT_MEMEQ_MSG(test, buf, orig, c->len, "%s", sb_xts_impls[i]);
 		crypto_free_skcipher(tfm);
 	}
 }
 
-/* The plain64 IV layout itself: LE64 sector, then 8 zero bytes. */
+/*
+ * The module's IV is dm-crypt's plain64, byte for byte: so a stackblk crypt
+ * device can be opened with `cryptsetup --type plain -c aes-xts-plain64`.
+ */
 static void sb_xts_plain64_iv_layout(struct kunit *test)
 {
 	static const u8 want[SB_IV_SIZE] = {
 		0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,
 	};
-	u8 iv[SB_IV_SIZE];
+	static const u32 css[] = { 512, 4096 };
+	u8 iv[SB_IV_SIZE], ref[SB_IV_SIZE];
+	unsigned int i, ci;
+	u64 pos = 0;
 
 	memset(iv, 0xff, sizeof(iv));
-	sb_test_plain64_iv(iv, 0x0102030405060708ULL);
+	sb_plain64_iv(iv, 0x0102030405060708ULL << SECTOR_SHIFT, 512, false);
 	KUNIT_EXPECT_MEMEQ(test, iv, want, SB_IV_SIZE);
-	sb_test_plain64_iv(iv, 0);
-	KUNIT_EXPECT_NULL(test, memchr_inv(iv, 0, SB_IV_SIZE));
+	for (ci = 0; ci < ARRAY_SIZE(css); ci++) {
+		for (i = 0; i < 64; i++) {
+			pos = (pos * 2862933555777941757ULL + 3037000493ULL) & ~(u64)(css[ci] - 1);
+			sb_plain64_iv(iv, pos, css[ci], false);
+			sb_ref_plain64_iv(ref, pos, css[ci], false);
+			KUNIT_EXPECT_MEMEQ(test, iv, ref, SB_IV_SIZE);
+			sb_plain64_iv(iv, pos, css[ci], true);
+			sb_ref_plain64_iv(ref, pos, css[ci], true);
+			KUNIT_EXPECT_MEMEQ(test, iv, ref, SB_IV_SIZE);
+		}
+	}
 }
 
 /*
