@@ -38,11 +38,12 @@ result() {
 }
 pass() { result "PASS $1"; }
 fail() { result "FAIL $1: $2"; }
-# fold FILE [PREFIX]: copy the PASS/FAIL/SKIP lines of FILE into the results
+# fold FILE [PREFIX]: copy the PASS/FAIL/SKIP lines of FILE into the results,
+# PREFIX put before the test name
 fold() {
 	local l
 	while IFS= read -r l; do
-		result "$2$l"
+		result "${l%% *} ${2:-}${l#* }"
 	done < <(grep -E '^(PASS|FAIL|SKIP) ' "$1")
 }
 want() { [[ " $PHASES " == *" $1 "* ]]; }
@@ -146,13 +147,14 @@ if want checkpatch; then
 	else
 		for f in module/*.c module/*.h include/*.h; do
 			[ -f "$f" ] || continue
-			perl "$cp/checkpatch.pl" --no-tree --strict --terse --show-types -f "$f" \
-				>"$RES/checkpatch-${f//\//_}.log" 2>&1
-			msgs=$(grep -E '^[^ ]+:[0-9]+: (ERROR|WARNING|CHECK):' "$RES/checkpatch-${f//\//_}.log")
-			if [ -z "$msgs" ] && grep -q 'total: 0 errors, 0 warnings, 0 checks' "$RES/checkpatch-${f//\//_}.log"; then
+			log=$RES/checkpatch-${f//\//_}.log
+			perl "$cp/checkpatch.pl" --no-tree --strict --terse --show-types -f "$f" >"$log" 2>&1
+			r=$?
+			msgs=$(grep -E ': (ERROR|WARNING|CHECK):' "$log")
+			if [ -z "$msgs" ] && [ $r -eq 0 ]; then
 				pass "checkpatch/$f"
 			elif [ -z "$msgs" ]; then
-				fail "checkpatch/$f" "$(tail -n1 "$RES/checkpatch-${f//\//_}.log")"
+				fail "checkpatch/$f" "checkpatch.pl exited $r: $(tail -n1 "$log")"
 			else
 				fail "checkpatch/$f" "$(echo "$msgs" | wc -l) issue(s), first: $(echo "$msgs" | head -n1)"
 			fi
