@@ -5,13 +5,15 @@
 #
 # Phases: setup, build (W=1, 6.1 + 6.12), sparse (C=2), checkpatch --strict,
 # dkms, tools (make -C tools test), guest suite on 6.12 and on 6.1 (-smp 4),
-# and tests/kernel/run.sh (debug kernel + KUnit) if it exists.
+# and tests/kernel/run.sh (debug kernel + KUnit) if it exists.  The two guest
+# VMs and tests/kernel/run.sh start in the background right after the build
+# and overlap with the host-only phases (TCG guests leave the host mostly idle).
 # Each test prints one line "PASS <name>" or "FAIL <name>: <reason>" (SKIP
 # lines are shown but not counted); the last line is "N passed, N failed".
 # Exit status 1 if anything failed.  Artefacts: tests/results/.
 #
 # Env: STACKBLK_PHASES="setup build ..." to run a subset;
-#      STACKBLK_GUEST_SMP (default 4), STACKBLK_GUEST_TIMEOUT (default 2400 s).
+#      STACKBLK_GUEST_SMP (default 4), STACKBLK_GUEST_TIMEOUT (default 3600 s).
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,7 +22,7 @@ RES=$REPO/tests/results
 CACHE=${STACKBLK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/stackblk}
 PHASES=${STACKBLK_PHASES:-setup build sparse checkpatch dkms tools guest-6.12 guest-6.1 kernel}
 SMP=${STACKBLK_GUEST_SMP:-4}
-GUEST_TMO=${STACKBLK_GUEST_TIMEOUT:-2400}
+GUEST_TMO=${STACKBLK_GUEST_TIMEOUT:-3600}
 rm -rf "$RES"
 mkdir -p "$RES"
 SUMMARY=$RES/summary.txt
@@ -28,6 +30,7 @@ TIMES=$RES/times.txt
 : >"$SUMMARY"
 : >"$TIMES"
 T_ALL=$(date +%s)
+trap 'kill $(jobs -p) 2>/dev/null; exit 130' INT TERM
 
 # result LINE...: record and show test lines (PASS/FAIL/SKIP ...)
 result() {
@@ -105,6 +108,51 @@ if want build; then
 	phase_end
 else
 	for k in "${KVERS[@]}"; do [ -f "build/$k/stackblk.ko" ] && BUILT[$k]=1; done
+fi
+
+# --- guest suites (started in the background right after the build) ----------
+# TCG leaves the host cores mostly idle (I/O-bound emulation), so both guests
+# run at the same time as each other and as the host-only phases below.
+declare -A GPID=() GSTART=()
+guest_start() {	# PHASE KVER
+	local ph=$1 k=$2 o=$RES/guest-$2
+	GSTART[$ph]=$(date +%s)
+	if [ -z "$k" ] || [ -z "${BUILT[$k]:-}" ]; then
+		return
+	fi
+	echo "==== $ph: guest $k started in the background (-smp $SMP)" >&2
+	tests/vm/run-vm.sh --kernel "$k" --smp "$SMP" --timeout "$GUEST_TMO" --out "$o" \
+		-- tests/guest/suite.sh >"$RES/guest-$k.vm.log" 2>&1 &
+	GPID[$ph]=$!
+}
+guest_finish() {	# PHASE KVER
+	local ph=$1 k=$2 o=$RES/guest-$2 r=0
+	echo "==== $ph" >&2
+	if [ -z "$k" ]; then
+		fail "$ph" "kernel not installed"
+	elif [ -z "${GPID[$ph]:-}" ]; then
+		fail "$k/guest-suite" "stackblk.ko not built for $k"
+	else
+		wait "${GPID[$ph]}" || r=$?
+		fold "$o/output.log"
+		case $r in
+		0) ;;
+		124) fail "$k/guest-vm" "timeout after ${GUEST_TMO}s (tests/results/guest-$k/console.log)" ;;
+		125) fail "$k/guest-vm" "guest $(cat "$o/status" 2>/dev/null || echo failed) (tests/results/guest-$k/console.log: $(grep -m1 -E 'Kernel panic|BUG|Oops|FATAL' "$o/console.log"))" ;;
+		*) grep -q '^FAIL ' "$o/output.log" || fail "$k/guest-suite" "suite.sh exited $r: $(tail -n1 "$o/output.log")" ;;
+		esac
+	fi
+	local t=$(($(date +%s) - GSTART[$ph]))
+	printf '%-12s %5ds  (in parallel)\n' "$ph" "$t" >>"$TIMES"
+	echo "==== $ph: ${t}s (in parallel with the phases after build)" >&2
+}
+want guest-6.12 && guest_start guest-6.12 "$K612"
+want guest-6.1 && guest_start guest-6.1 "$K61"
+if want kernel && [ -x tests/kernel/run.sh ]; then
+	echo "==== kernel: tests/kernel/run.sh started in the background" >&2
+	KSTART=$(date +%s)
+	tests/kernel/run.sh >"$RES/kernel.log" 2>"$RES/kernel.err" &
+	KPID=$!
 fi
 
 # --- sparse (C=2) -----------------------------------------------------------------
@@ -222,45 +270,21 @@ if want tools; then
 	phase_end
 fi
 
-# --- guest suites -------------------------------------------------------------------
-guest() {	# KVER
-	local k=$1 o=$RES/guest-$1 r
-	if [ -z "${BUILT[$k]:-}" ]; then
-		fail "$k/guest-suite" "stackblk.ko not built for $k"
-		return
-	fi
-	tests/vm/run-vm.sh --kernel "$k" --smp "$SMP" --timeout "$GUEST_TMO" --out "$o" \
-		-- tests/guest/suite.sh >"$RES/guest-$k.vm.log" 2>&1
-	r=$?
-	fold "$o/output.log"
-	case $r in
-	124) fail "$k/guest-vm" "timeout after ${GUEST_TMO}s (tests/results/guest-$k/console.log)" ;;
-	125) fail "$k/guest-vm" "guest $(cat "$o/status" 2>/dev/null || echo failed) (tests/results/guest-$k/console.log: $(grep -m1 -E 'Kernel panic|BUG|Oops|FATAL' "$o/console.log"))" ;;
-	0) ;;
-	*) grep -q '^FAIL ' "$o/output.log" || fail "$k/guest-suite" "suite.sh exited $r: $(tail -n1 "$o/output.log")" ;;
-	esac
-}
-for g in guest-6.12:$K612 guest-6.1:$K61; do
-	want "${g%%:*}" || continue
-	phase_start "${g%%:*}"
-	if [ -n "${g#*:}" ]; then
-		guest "${g#*:}"
-	else
-		fail "${g%%:*}" "kernel not installed"
-	fi
-	phase_end
-done
+want guest-6.12 && guest_finish guest-6.12 "$K612"
+want guest-6.1 && guest_finish guest-6.1 "$K61"
 
-# --- debug kernel + KUnit (tests/kernel/run.sh, if provided) --------------------------
-if want kernel && [ -x tests/kernel/run.sh ]; then
-	phase_start kernel
-	tests/kernel/run.sh >"$RES/kernel.log" 2>"$RES/kernel.err"
-	r=$?
+# --- debug kernel + KUnit (tests/kernel/run.sh, if provided; background) ----------
+if want kernel && [ -n "${KPID:-}" ]; then
+	echo "==== kernel" >&2
+	r=0
+	wait "$KPID" || r=$?
 	fold "$RES/kernel.log"
 	if [ $r -ne 0 ] && ! grep -q '^FAIL ' "$RES/kernel.log"; then
 		fail kernel/run "tests/kernel/run.sh exited $r: $(tail -n1 "$RES/kernel.err")"
 	fi
-	phase_end
+	t=$(($(date +%s) - KSTART))
+	printf '%-12s %5ds  (in parallel)\n' kernel "$t" >>"$TIMES"
+	echo "==== kernel: ${t}s (in parallel)" >&2
 fi
 
 # --- summary ----------------------------------------------------------------------------
