@@ -108,14 +108,15 @@ def parse(lines):
             if who in s.cases or FAIL_DIAG_RE.search(text):
                 c = s.case(who) if who != s.name else None
                 if c is not None and FAIL_DIAG_RE.search(text):
-                    c.diag.append(text)
+                    # "FAILED at /long/build/dir/file.c:12" -> "file.c:12"
+                    c.diag.append(re.sub(r'at \S*/([^/\s]+:\d+)', r'at \1', text))
                     last = (s, c)
                 elif c is None:
                     s.diag.append(text)
             continue
         # free-form continuation of a failure message ("Expected x == y, but")
         if last is not None and last[1].diag and len(last[1].diag) < 6 and \
-                not body.startswith('#'):
+                not body.startswith('#') and not body.startswith('KTAP version'):
             last[1].diag.append(body.strip())
     return suites
 

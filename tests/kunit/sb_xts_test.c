@@ -254,8 +254,8 @@ static void sb_xts_roundtrip(struct kunit *test)
  */
 static void sb_xts_plain64_iv_layout(struct kunit *test)
 {
-	static const u8 want[SB_IV_SIZE] = {
-		0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,
+	static const u8 want[SB_IV_SIZE] = {	/* sector 0x0011223344556677 */
+		0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, 0x00,
 	};
 	static const u32 css[] = { 512, 4096 };
 	u8 iv[SB_IV_SIZE], ref[SB_IV_SIZE];
@@ -263,7 +263,7 @@ static void sb_xts_plain64_iv_layout(struct kunit *test)
 	u64 pos = 0;
 
 	memset(iv, 0xff, sizeof(iv));
-	sb_plain64_iv(iv, 0x0102030405060708ULL << SECTOR_SHIFT, 512, false);
+	sb_plain64_iv(iv, 0x0011223344556677ULL << SECTOR_SHIFT, 512, false);
 	KUNIT_EXPECT_MEMEQ(test, iv, want, SB_IV_SIZE);
 	for (ci = 0; ci < ARRAY_SIZE(css); ci++) {
 		for (i = 0; i < 64; i++) {
