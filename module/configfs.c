@@ -351,8 +351,10 @@ static ssize_t sb_config_crypt_key_store(struct config_item *item,
 	int ret;
 
 	ret = sb_parse_hex_key(page, count, key, &len);
-	if (ret)
+	if (ret) {
+		memzero_explicit((void *)page, count);
 		return ret;
+	}
 	mutex_lock(&cfg->lock);
 	if (cfg->dev) {
 		ret = -EBUSY;
@@ -363,6 +365,8 @@ static ssize_t sb_config_crypt_key_store(struct config_item *item,
 	}
 	mutex_unlock(&cfg->lock);
 	memzero_explicit(key, sizeof(key));
+	/* configfs frees its copy of the write without wiping it */
+	memzero_explicit((void *)page, count);
 	return ret ?: count;
 }
 
