@@ -157,6 +157,22 @@ static void sb_bio_end_io(struct bio *bio)
 	sb_cmd_put(cmd);
 }
 
+/*
+ * ->queue_rq() and ->queue_rqs() run while blk-mq flushes the task's plug
+ * (blk_finish_plug(), io_submit()).  A backing bio submitted there must not
+ * be added to that same plug: on 6.1 blk_add_rq_to_plug() then follows a
+ * list that the flush has emptied (NULL dereference).  Submit with no plug;
+ * inside submit_bio() the bio is only queued on current->bio_list anyway.
+ */
+static void sb_submit_noplug(struct bio *bio)
+{
+	struct blk_plug *plug = current->plug;
+
+	current->plug = NULL;
+	submit_bio_noacct(bio);
+	current->plug = plug;
+}
+
 static void __sb_submit(struct sb_cmd *cmd, struct bio *bio, bool bounce)
 {
 	struct sb_bio *sbio = container_of(bio, struct sb_bio, bio);
@@ -168,7 +184,7 @@ static void __sb_submit(struct sb_cmd *cmd, struct bio *bio, bool bounce)
 	bio->bi_end_io = sb_bio_end_io;
 	sb_count_physical(cmd->dev, bio);
 	trace_stackblk_bio_submit(rq, bio);
-	submit_bio_noacct(bio);
+	sb_submit_noplug(bio);
 }
 
 void sb_submit(struct sb_cmd *cmd, struct bio *bio)
