@@ -18,7 +18,7 @@ for s in tools/bpftrace/*.bt; do
 	sb_fio "$n" 300 --filename="$SB_DEV" --ioengine=libaio --rw=randrw --bs=4k --size=8M --iodepth=8
 	[ "$n" != stackblk-amp ] || must_wait 10 "$n to print a second" grep -q 'x *$' "$out"
 	kill -INT $bp
-	must_wait 60 "$n to exit" pid_gone $bp
+	must_wait 300 "$n to exit" pid_gone $bp
 	wait $bp || fail "$n exited $?: $(tail -n3 "$out")"
 	sed 's/^/#   /' "$out" >&2
 	case $n in
