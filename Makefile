@@ -15,7 +15,7 @@ KDIR ?= $(shell if [ -d /lib/modules/$(KVER)/build ]; then echo /lib/modules/$(K
 		else ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n1; fi)
 PREFIX ?= /usr/local
 
-.PHONY: all module tools modules-all check demo install clean
+.PHONY: all module tools modules-all check demo bench install clean
 
 all: module tools
 
@@ -34,6 +34,9 @@ check:
 
 demo:
 	tests/demo.sh
+
+bench:
+	tests/perf/bench.sh
 
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install

@@ -1,0 +1,302 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/perf/guest-bench.sh - the guest half of `make bench` (runs inside the
+# QEMU guest started by tests/perf/bench.sh, cwd = repository root).
+#
+#   tests/perf/guest-bench.sh KO OUTDIR
+#
+# For every scenario (backing x workload x engine) of the plan, runs every
+# contender of that scenario round-robin, BENCH_REPS times (A B C A B C ...:
+# any two contenders alternate ABAB), each in a fresh device set up just for
+# that run.  One CSV line per run in OUTDIR/runs.csv:
+#
+#   backing,workload,engine,contender,rep,iops,bw_bytes,ios,cpu_us_per_io
+#
+# cpu_us_per_io = busy CPU time of the whole guest (user+nice+system+irq+
+# softirq+steal of /proc/stat, all CPUs, so dm-crypt's kcryptd workers and
+# completion softirqs count) over the fio run / I/Os completed by the device
+# under test in that window (its /sys/block/<dev>/stat).
+#
+# Environment: BENCH_PLAN=full|quick (default full), BENCH_REPS (3),
+# BENCH_RUNTIME (3 s, time_based), BENCH_RAMP (1 s).
+set -uo pipefail
+
+KO=${1:?usage: guest-bench.sh KO OUTDIR}
+OUT=${2:?usage: guest-bench.sh KO OUTDIR}
+PLAN=${BENCH_PLAN:-full}
+REPS=${BENCH_REPS:-3}
+RUNTIME=${BENCH_RUNTIME:-3}
+RAMP=${BENCH_RAMP:-1}
+NCPU=$(nproc)
+CFS=/sys/kernel/config/stackblk
+COLLECT=/sys/module/stackblk/parameters/collect
+# AES-256-XTS (512-bit key), the same for stackblk and dm-crypt
+KEY=603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+CRYPT_SS=4096
+CSV=$OUT/runs.csv
+LOG=$OUT/guest-bench.log
+mkdir -p "$OUT"
+T0=$SECONDS
+
+log() { echo "# [$((SECONDS - T0))s] $*" | tee -a "$LOG" >&2; }
+die() { log "FATAL: $*"; exit 1; }
+
+# --- environment -------------------------------------------------------------
+mountpoint -q /sys/kernel/config || mount -t configfs configfs /sys/kernel/config
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+mountpoint -q /sys/kernel/tracing || mount -t tracefs none /sys/kernel/tracing 2>/dev/null
+modprobe -q dm-mod; modprobe -q dm-crypt; modprobe -q xts; modprobe -q aesni_intel 2>/dev/null
+cp "$KO" /tmp/stackblk.ko || die "no module $KO"
+for d in $(modinfo -F depends /tmp/stackblk.ko 2>/dev/null | tr ',' ' '); do modprobe -q "$d"; done
+insmod /tmp/stackblk.ko || die "insmod $KO failed: $(dmesg | tail -n 3)"
+[ -d $CFS ] || die "no $CFS"
+
+{
+	echo "kernel=$(uname -r)"
+	echo "vcpus=$NCPU"
+	echo "mem_mib=$(awk '/MemTotal/ {printf "%d", $2 / 1024}' /proc/meminfo)"
+	echo "accel=${STACKBLK_VM_ACCEL:-unknown}"
+	echo "cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
+	echo "aes_ni=$(grep -qw aes /proc/cpuinfo && echo yes || echo no)"
+	echo "xts_driver=$(awk '/^name *: xts\(aes\)/ {getline; sub(/.*: /, ""); print; exit}' /proc/crypto)"
+	echo "fio=$(fio --version)"
+	echo "bpftrace=$(bpftrace --version 2>/dev/null | head -n1)"
+	echo "blktrace=$(blktrace -v 2>&1 | head -n1)"
+	echo "plan=$PLAN"
+	echo "reps=$REPS"
+	echo "runtime_s=$RUNTIME"
+	echo "ramp_s=$RAMP"
+	echo "crypt=aes-xts-plain64 key_bits=512 sector_size=$CRYPT_SS"
+} >"$OUT/meta.txt"
+echo "backing,workload,engine,contender,rep,json,busy_ticks,ios,hz,wall_s" >"$CSV"
+mkdir -p "$OUT/json"
+HZ=$(getconf CLK_TCK)
+
+# --- backings ----------------------------------------------------------------
+BK=""
+backing_up() {	# null0 | null1 | nvme
+	case $1 in
+	null0|null1)
+		modprobe -r null_blk 2>/dev/null
+		modprobe null_blk nr_devices=1 memory_backed=0 irqmode=${1#null} gb=16 \
+			submit_queues="$NCPU" hw_queue_depth=128 || die "modprobe null_blk failed"
+		for _ in $(seq 100); do [ -b /dev/nullb0 ] && break; sleep 0.1; done
+		BK=/dev/nullb0 ;;
+	nvme) BK=/dev/nvme0n1 ;;
+	esac
+	[ -b "$BK" ] || die "no backing $BK"
+	log "backing $1 = $BK ($(($(blockdev --getsz $BK) / 2048)) MiB, $(cat /sys/block/${BK#/dev/}/queue/scheduler))"
+}
+backing_down() { case $1 in null*) modprobe -r null_blk ;; esac; }
+
+# --- contenders ----------------------------------------------------------------
+DEV="" AUX=""
+CRYPT_OK=1
+sb_up() {	# name ATTR=VALUE...
+	local n=$1 a
+	shift
+	mkdir $CFS/$n || return 1
+	for a in backing=$BK "$@" power=1; do
+		if ! printf '%s\n' "${a#*=}" >"$CFS/$n/${a%%=*}" 2>/dev/null; then
+			log "stackblk: ${a%%=*}=$( [ "${a%%=*}" = crypt_key ] && echo '<key>' || echo "${a#*=}") refused"
+			rmdir $CFS/$n
+			return 1
+		fi
+	done
+	DEV=/dev/stackblk$(cat $CFS/$n/index)
+	for _ in $(seq 100); do [ -b "$DEV" ] && break; sleep 0.05; done
+	[ -b "$DEV" ]
+}
+sb_down() { echo 0 >$CFS/$1/power; rmdir $CFS/$1; }
+dm_up() {	# name table
+	dmsetup create --noudevsync "$1" --table "$2" || return 1
+	dmsetup mknodes "$1" 2>/dev/null
+	if [ ! -b /dev/mapper/$1 ]; then
+		mkdir -p /dev/mapper
+		mknod /dev/mapper/$1 b $(dmsetup info -c --noheadings -o major,minor "$1" | tr ':' ' ')
+	fi
+	DEV=/dev/mapper/$1
+}
+dm_down() { dmsetup remove --noudevsync "$1"; rm -f "/dev/mapper/$1"; }
+crypt_table() {	# extra opt...
+	local opts=(sector_size:$CRYPT_SS "$@")
+	echo "0 $(blockdev --getsz "$BK") crypt aes-xts-plain64 $KEY 0 $BK 0 ${#opts[@]} ${opts[*]}"
+}
+
+# contender_up NAME: sets DEV; returns 2 if not available (crypt stage)
+contender_up() {
+	AUX=""
+	case $1 in
+	raw) DEV=$BK ;;
+	sb|sbbpf|sbblk) sb_up b ;;
+	sboff) sb_up b && echo 0 >$COLLECT ;;
+	sbc)
+		[ $CRYPT_OK = 1 ] || return 2
+		if ! sb_up b stages=crypt crypt_sector_size=$CRYPT_SS crypt_key=$KEY; then
+			CRYPT_OK=0
+			: >"$OUT/crypt-na"
+			log "crypt stage not available: stackblk crypt rows are n/a"
+			return 2
+		fi ;;
+	dml) dm_up bl "0 $(blockdev --getsz "$BK") linear $BK 0" ;;
+	dmc) dm_up bc "$(crypt_table)" ;;
+	dmcnq) dm_up bc "$(crypt_table no_read_workqueue no_write_workqueue)" ;;
+	*) die "unknown contender $1" ;;
+	esac || return 1
+	case $1 in
+	sbbpf)
+		bpftrace tools/bpftrace/stackblk-lat.bt >/tmp/bt.out 2>&1 &
+		AUX=$!
+		for _ in $(seq 1200); do grep -q '^Tracing' /tmp/bt.out && break; kill -0 $AUX 2>/dev/null || break; sleep 0.1; done
+		grep -q '^Tracing' /tmp/bt.out || { log "bpftrace did not attach: $(tail -n 3 /tmp/bt.out)"; return 1; } ;;
+	sbblk)
+		blktrace -d "$DEV" -o - >/dev/null 2>/tmp/blk.err &
+		AUX=$!
+		local k=${DEV#/dev/}
+		for _ in $(seq 200); do [ -e /sys/kernel/debug/block/$k/trace0 ] && break; sleep 0.05; done
+		[ -e /sys/kernel/debug/block/$k/trace0 ] || { log "blktrace did not start: $(cat /tmp/blk.err)"; return 1; }
+		sleep 0.2 ;;
+	esac
+	return 0
+}
+contender_down() {
+	if [ -n "$AUX" ]; then
+		kill -INT "$AUX" 2>/dev/null
+		for _ in $(seq 600); do kill -0 "$AUX" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$AUX" 2>/dev/null
+		wait "$AUX" 2>/dev/null
+		AUX=""
+	fi
+	case $1 in
+	raw) ;;
+	sboff) echo 1 >$COLLECT; sb_down b ;;
+	sb|sbc|sbbpf|sbblk) sb_down b ;;
+	dml) dm_down bl ;;
+	dmc|dmcnq) dm_down bc ;;
+	esac
+}
+
+# --- workloads -----------------------------------------------------------------
+wl_args() {	# workload[@tag] -> fio arguments
+	case ${1%@*} in
+	rr4k-qd1) echo "--rw=randread --bs=4k --iodepth=1 --numjobs=$NCPU" ;;
+	rr4k-qd32) echo "--rw=randread --bs=4k --iodepth=32 --numjobs=$NCPU" ;;
+	rw4k-qd32) echo "--rw=randwrite --bs=4k --iodepth=32 --numjobs=1" ;;
+	sr128k-qd8) echo "--rw=read --bs=128k --iodepth=8 --numjobs=1" ;;
+	sw128k-qd8) echo "--rw=write --bs=128k --iodepth=8 --numjobs=1" ;;
+	*) die "unknown workload $1" ;;
+	esac
+}
+busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+dev_ios() { awk '{print $1 + $5}' "/sys/block/$(basename "$(readlink -f "$1")")/stat"; }
+
+# A kernel oops (e.g. in the module under test) or a task that never
+# finishes ends the benchmark at once: nothing measured after it would be
+# trustworthy, and the device it hit cannot be torn down.  OUT/crash.txt
+# says what happened; the report shows it.
+OOPS_RE='BUG:|Oops|general protection fault|kernel BUG|Kernel panic'
+OOPS0=$(dmesg | grep -cE "$OOPS_RE")
+crashed() {
+	[ "$(dmesg | grep -cE "$OOPS_RE")" -gt "$OOPS0" ] || return 0
+	{
+		echo "kernel oops $1"
+		dmesg | awk -v re="$OOPS_RE" '$0 ~ re {p = 1} p' | head -n 80
+	} >"$OUT/crash.txt"
+	log "KERNEL OOPS $1: stopping (see crash.txt)"
+	exit 3
+}
+# watch_pid PID SECONDS WHAT: wait for PID; a hang or an oops ends everything
+watch_pid() {
+	local p=$1 end=$((SECONDS + $2))
+	while kill -0 "$p" 2>/dev/null; do
+		crashed "during $3"
+		if [ $SECONDS -ge $end ]; then
+			{ echo "hang: $3 did not finish in $2 s"; dmesg | tail -n 60; } >"$OUT/crash.txt"
+			log "HANG: $3 did not finish in $2 s: stopping"
+			exit 3
+		fi
+		sleep 0.5
+	done
+}
+
+# run_one BACKING WORKLOAD ENGINE CONTENDER REP
+run_one() {
+	local b=$1 w=$2 e=$3 c=$4 r=$5 rc c0 c1 i0 i1 j=/tmp/fio.json t=$SECONDS
+	contender_up "$c"
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		[ $rc -eq 2 ] || { log "$c: setup failed on $b"; contender_down "$c" 2>/dev/null; }
+		echo "$b,$w,$e,$c,$r,,,,,"
+		return
+	fi
+	c0=$(busy_ticks) i0=$(dev_ios "$DEV")
+	# shellcheck disable=SC2046
+	fio --name=bench --filename="$DEV" --direct=1 \
+		--ioengine="$e" $(wl_args "$w") --time_based --runtime="$RUNTIME" \
+		--ramp_time="$RAMP" --group_reporting --norandommap --randrepeat=0 \
+		--output-format=json --output=$j >/tmp/fio.err 2>&1 &
+	watch_pid $! $((RUNTIME + RAMP + 90)) "fio on $c ($b $w $e)"
+	wait $!
+	rc=$?
+	c1=$(busy_ticks) i1=$(dev_ios "$DEV")
+	contender_down "$c" &
+	watch_pid $! 90 "teardown of $c ($b $w $e)"
+	crashed "after $c ($b $w $e)"
+	if [ $rc -ne 0 ]; then
+		log "fio $b/$w/$e/$c exited $rc: $(tail -n 2 /tmp/fio.err)"
+		echo "$b,$w,$e,$c,$r,,,,,"
+		return
+	fi
+	cp $j "$OUT/json/$b.$w.$e.$c.$r.json"
+	echo "$b,$w,$e,$c,$r,json/$b.$w.$e.$c.$r.json,$((c1 - c0)),$((i1 - i0)),$HZ,$((SECONDS - t))"
+}
+
+# scenario BACKING WORKLOAD ENGINE CONTENDER...: REPS rounds, round-robin
+scenario() {
+	local b=$1 w=$2 e=$3 r c l
+	shift 3
+	log "scenario $b $w $e: $* x $REPS"
+	for r in $(seq "$REPS"); do
+		for c in "$@"; do
+			run_one "$b" "$w" "$e" "$c" "$r" >/tmp/line
+			l=$(cat /tmp/line)
+			echo "$l" >>"$CSV"
+			echo "#   $l" >&2
+		done
+	done
+}
+
+CRYPT=(sbc dmc dmcnq)
+PASS=(raw sb dml)
+case $PLAN in
+full)
+	backing_up null0
+	scenario null0 rr4k-qd32 io_uring "${PASS[@]}" sboff
+	scenario null0 rw4k-qd32 io_uring sb dml "${CRYPT[@]}"
+	scenario null0 sw128k-qd8 io_uring sb dml "${CRYPT[@]}"
+	scenario null0 sr128k-qd8 io_uring sb dml "${CRYPT[@]}"
+	scenario null0 rr4k-qd1 io_uring "${PASS[@]}"
+	scenario null0 rr4k-qd32 libaio "${PASS[@]}"
+	scenario null0 rr4k-qd32@trace io_uring sb sbbpf sbblk
+	backing_down null0
+	backing_up null1
+	scenario null1 rr4k-qd32 io_uring "${PASS[@]}"
+	backing_down null1
+	backing_up nvme
+	scenario nvme rr4k-qd32 io_uring "${PASS[@]}"
+	scenario nvme rw4k-qd32 io_uring "${CRYPT[@]}"
+	;;
+quick)
+	backing_up null0
+	scenario null0 rr4k-qd32 io_uring "${PASS[@]}" sboff
+	scenario null0 rw4k-qd32 io_uring "${CRYPT[@]}"
+	scenario null0 rr4k-qd32@trace io_uring sb sbbpf sbblk
+	backing_down null0
+	;;
+*) die "unknown BENCH_PLAN=$PLAN" ;;
+esac
+rmmod stackblk
+log "done"
+dmesg | grep -E 'WARNING|BUG|Oops|Call Trace' | head -n 5 >"$OUT/dmesg-bad.txt"
+exit 0
