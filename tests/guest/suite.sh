@@ -3,7 +3,7 @@
 #
 # tests/guest/suite.sh [PATTERN...] - run the guest test cases (in the VM).
 #
-# Runs every tests/guest/cases/*.sh (sorted; only those whose name contains
+# Runs every tests/guest/cases/*.sh (sorted; only those whose name starts with
 # one of PATTERNs if given), each in its own process with lib.sh sourced,
 # under a time limit (SB_CASE_TIMEOUT, default 900 s), with `dmesg -C` before
 # and a dmesg check after.  Prints exactly one line per case:
@@ -38,7 +38,7 @@ selected() {
 	[ $# -gt 1 ] || return 0
 	shift
 	for p in "$@"; do
-		[[ $n == *"$p"* ]] && return 0
+		[[ $n == "$p"* ]] && return 0
 	done
 	return 1
 }

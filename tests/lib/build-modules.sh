@@ -71,6 +71,10 @@ for t in "${targets[@]}"; do
 	# there for 6.1.0-56-amd64, hence the /lib/modules name above).
 	[ -n "$kver" ] || kver=$(kver_of "$kdir")
 	out=$OUTROOT/$kver
+	# Serialize builds of the same output (make check, make demo and the
+	# debug-kernel hook may run at the same time).
+	exec 9>"$OUTROOT/.lock-$kver"
+	flock 9
 	rm -rf "$out"
 	mkdir -p "$out"
 	cp -a "$REPO/Kbuild" "$REPO/module" "$REPO/include" "$out/"
@@ -85,5 +89,6 @@ for t in "${targets[@]}"; do
 		echo "build-modules: $kver: BUILD FAILED (make exit $r)" >&2
 		rc=1
 	fi
+	exec 9>&-
 done
 exit $rc
