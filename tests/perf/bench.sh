@@ -17,7 +17,8 @@
 #   DIR/<date>-<kernel>.svg   the ratio chart (gnuplot)
 #
 # DIR defaults to tests/perf/results.  Raw data (fio JSON, runs.csv, guest
-# logs) stay in tests/results/perf/ (not committed).
+# logs, module build) stay in tests/perf/out/ (gitignored; BENCH_RAW=DIR
+# elsewhere).
 # Environment: BENCH_PLAN, BENCH_REPS, BENCH_RUNTIME, BENCH_RAMP also work.
 set -euo pipefail
 
@@ -60,7 +61,7 @@ fi
 
 # --- module for the guest kernel ---------------------------------------------
 [ -n "$kver" ] || kver=$(ls /boot/vmlinuz-6.12* | sed 's|^/boot/vmlinuz-||' | sort -V | tail -n1)
-RAW=$REPO/tests/results/perf
+RAW=${BENCH_RAW:-$REPO/tests/perf/out}
 mkdir -p "$RAW"
 SRC=$REPO
 srcdesc="working tree"
