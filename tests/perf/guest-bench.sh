@@ -18,7 +18,7 @@
 # completion softirqs count) over the fio run / I/Os completed by the device
 # under test in that window (its /sys/block/<dev>/stat).
 #
-# Environment: BENCH_PLAN=full|quick (default full), BENCH_REPS (3),
+# Environment: BENCH_PLAN=full|quick|peers (default full; peers = no stackblk), BENCH_REPS (3),
 # BENCH_RUNTIME (3 s, time_based), BENCH_RAMP (1 s).
 set -uo pipefail
 
@@ -189,7 +189,13 @@ wl_args() {	# workload[@tag] -> fio arguments
 	esac
 }
 busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
-dev_ios() { awk '{print $1 + $5}' "/sys/block/$(basename "$(readlink -f "$1")")/stat"; }
+# dev_ios DEV: reads + writes completed, by major:minor (/dev/mapper/X may
+# be a plain node made by mknod, not a link to dm-N)
+dev_ios() {
+	local mm
+	mm=$(stat -L -c '%t %T' "$1")
+	awk '{print $1 + $5}' "/sys/dev/block/$((16#${mm% *})):$((16#${mm#* }))/stat"
+}
 
 # A kernel oops (e.g. in the module under test) or a task that never
 # finishes ends the benchmark at once: nothing measured after it would be
@@ -292,6 +298,12 @@ quick)
 	scenario null0 rr4k-qd32 io_uring "${PASS[@]}" sboff
 	scenario null0 rw4k-qd32 io_uring "${CRYPT[@]}"
 	scenario null0 rr4k-qd32@trace io_uring sb sbbpf sbblk
+	backing_down null0
+	;;
+peers)	# harness check without stackblk: the peers only
+	backing_up null0
+	scenario null0 rr4k-qd32 io_uring raw dml
+	scenario null0 rw4k-qd32 io_uring dmc dmcnq
 	backing_down null0
 	;;
 *) die "unknown BENCH_PLAN=$PLAN" ;;
