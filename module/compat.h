@@ -20,6 +20,7 @@
 #include <linux/blkdev.h>
 #include <linux/blk-mq.h>
 #include <linux/fs.h>
+#include <linux/sched.h>
 #include <linux/topology.h>
 
 /*
@@ -38,6 +39,40 @@ static inline bool sb_cpus_share_cache(int a, int b)
 #else
 #define SB_QUEUE_RQS_LIST	struct rq_list *
 #endif
+
+/*
+ * blk_plug_invalidate_ts() (6.9+) forgets the plug's cached time stamp and
+ * clears PF_BLOCK_TS; without PF_BLOCK_TS (6.1) there is nothing to forget.
+ */
+#ifdef PF_BLOCK_TS
+#define sb_plug_invalidate_ts()	blk_plug_invalidate_ts()
+#else
+#define sb_plug_invalidate_ts()	do { } while (0)
+#endif
+
+/*
+ * Our ->queue_rq() and ->queue_rqs() run while blk-mq flushes the
+ * submitter's plug, walking plug->mq_list in place (6.1 and 6.12 alike).
+ * A backing request added to that same plug would be popped by the walk
+ * (by our own ->queue_rqs() loop, or by the flush) or, on 6.1, oops in
+ * blk_add_rq_to_plug() on the half-emptied list.  So the plug is hidden
+ * while stackblk dispatches.  Before hiding it, drop its cached time:
+ * if we sleep, finish_task_switch() must not write through the NULL
+ * current->plug that PF_BLOCK_TS would make it touch.
+ */
+static inline struct blk_plug *sb_unplug(void)
+{
+	struct blk_plug *plug = current->plug;
+
+	sb_plug_invalidate_ts();
+	current->plug = NULL;
+	return plug;
+}
+
+static inline void sb_replug(struct blk_plug *plug)
+{
+	current->plug = plug;
+}
 
 /*
  * Stage limits applied on top of the stacked ones: crypt does not forward

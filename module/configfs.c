@@ -203,6 +203,12 @@ static ssize_t sb_config_stages_store(struct config_item *item,
 	ret = sb_parse_stages(page, count, &stages);
 	if (ret)
 		return ret;
+	/*
+	 * The merge stage is not done: dispatch may sleep inside ->queue_rqs()
+	 * while the plug list is being flushed (seen crashing on 6.12).
+	 */
+	if (stages & SB_STAGE_MERGE)
+		return -EOPNOTSUPP;
 	mutex_lock(&cfg->lock);
 	if (cfg->dev)
 		ret = -EBUSY;

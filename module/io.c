@@ -157,22 +157,6 @@ static void sb_bio_end_io(struct bio *bio)
 	sb_cmd_put(cmd);
 }
 
-/*
- * ->queue_rq() and ->queue_rqs() run while blk-mq flushes the task's plug
- * (blk_finish_plug(), io_submit()).  A backing bio submitted there must not
- * be added to that same plug: on 6.1 blk_add_rq_to_plug() then follows a
- * list that the flush has emptied (NULL dereference).  Submit with no plug;
- * inside submit_bio() the bio is only queued on current->bio_list anyway.
- */
-static void sb_submit_noplug(struct bio *bio)
-{
-	struct blk_plug *plug = current->plug;
-
-	current->plug = NULL;
-	submit_bio_noacct(bio);
-	current->plug = plug;
-}
-
 static void __sb_submit(struct sb_cmd *cmd, struct bio *bio, bool bounce)
 {
 	struct sb_bio *sbio = container_of(bio, struct sb_bio, bio);
@@ -184,7 +168,7 @@ static void __sb_submit(struct sb_cmd *cmd, struct bio *bio, bool bounce)
 	bio->bi_end_io = sb_bio_end_io;
 	sb_count_physical(cmd->dev, bio);
 	trace_stackblk_bio_submit(rq, bio);
-	sb_submit_noplug(bio);
+	submit_bio_noacct(bio);
 }
 
 void sb_submit(struct sb_cmd *cmd, struct bio *bio)
@@ -302,20 +286,26 @@ static blk_status_t sb_queue_rq(struct blk_mq_hw_ctx *hctx,
 {
 	struct request *rq = bd->rq;
 	struct sb_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	struct blk_plug *plug;
 
 	if (unlikely(!sb_start(hctx, rq)))
 		return BLK_STS_NOTSUPP;
+	plug = sb_unplug();
 	if (cmd->dev->sc.stages && req_op(rq) != REQ_OP_FLUSH)
 		sb_stage_queue(cmd, bd->last);
 	else
 		sb_forward(cmd, rq);
+	sb_replug(plug);
 	return BLK_STS_OK;
 }
 
 /* Merge stage: the end of a dispatch batch that did not end with last. */
 static void sb_commit_rqs(struct blk_mq_hw_ctx *hctx)
 {
+	struct blk_plug *plug = sb_unplug();
+
 	sb_stage_commit(hctx->driver_data);
+	sb_replug(plug);
 }
 
 /*
@@ -325,6 +315,7 @@ static void sb_commit_rqs(struct blk_mq_hw_ctx *hctx)
 static void sb_queue_rqs(SB_QUEUE_RQS_LIST rqlist)
 {
 	struct blk_mq_hw_ctx *batch = NULL;
+	struct blk_plug *plug = sb_unplug();
 	struct request *rq;
 
 	while ((rq = rq_list_pop(rqlist))) {
@@ -345,6 +336,7 @@ static void sb_queue_rqs(SB_QUEUE_RQS_LIST rqlist)
 	}
 	if (batch)
 		sb_stage_commit(batch->driver_data);
+	sb_replug(plug);
 }
 
 static void sb_complete_rq(struct request *rq)

@@ -324,6 +324,11 @@ static int __init sb_check_params(void)
 		       stages);
 		return -EINVAL;
 	}
+	if (sb_param_stages & SB_STAGE_MERGE) {
+		pr_err("stages=%s: the merge stage is not supported yet\n",
+		       stages);
+		return -EOPNOTSUPP;
+	}
 	if (sb_param_stages & SB_STAGE_CRYPT) {
 		pr_err("stages=%s: crypt needs a key, and keys are never module parameters: use configfs (crypt_key)\n",
 		       stages);
