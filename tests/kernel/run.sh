@@ -48,7 +48,7 @@ KREL=$(cat "$KOUT/kernelrelease")
 # Guest cases that the debug instrumentation has most to say about (teardown
 # races, error paths, every I/O type, stages) run first; the time budget may
 # cut off the rest (they run on the Debian kernels anyway).
-DEBUG_FIRST=load-unload,bad-input,rmmod-busy,rmdir-under-io,power0-under-io,stage-integrity,stage-merge,fio-io_uring,flush,discard,passthrough-bytes
+DEBUG_FIRST=load-unload,rmmod-busy,rmdir-under-io,power0-under-io,passthrough-bytes,flush,discard,fio-io_uring,stage-merge,stage-integrity,bad-input
 
 guest_args=(--modroot "$KOUT/modroot" --kmemleak)
 if KO=$(tests/kunit/build.sh "$KOUT/build"); then
