@@ -372,11 +372,19 @@ static enum blk_eh_timer_return sb_timeout_rq(struct request *rq)
 	return BLK_EH_RESET_TIMER;
 }
 
+/*
+ * Our flush request completes inside the backing's flush completion, with
+ * the backing's flush queue lock held; blk-mq then takes ours.  A class of
+ * its own tells lockdep these are different locks (as nvme-loop does).
+ */
+static struct lock_class_key sb_fq_lock_key;
+
 static int sb_init_hctx(struct blk_mq_hw_ctx *hctx, void *driver_data,
 			unsigned int hctx_idx)
 {
 	struct sb_dev *dev = driver_data;
 
+	blk_mq_hctx_set_fq_lock_class(hctx, &sb_fq_lock_key);
 	if (WARN_ON_ONCE(hctx_idx >= dev->nr_queues))
 		return -EINVAL;
 	hctx->driver_data = &dev->queues[hctx_idx];
