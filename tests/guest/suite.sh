@@ -8,7 +8,8 @@
 # under a time limit (SB_CASE_TIMEOUT, default 900 s), with `dmesg -C` before
 # and a dmesg check after.  Prints exactly one line per case:
 #   PASS <kver>/<case> | FAIL <kver>/<case>: <reason> | SKIP <kver>/<case>: <reason>
-# (a failing case's log tail follows, indented).  Logs and per-case dmesg go
+# (a failing case's log tail follows, indented).  After a case that oopsed the
+# kernel, the remaining cases are reported as FAIL (not run).  Logs and per-case dmesg go
 # to $STACKBLK_RESULTS/guest-<kver>/.  Exit status 1 if any case failed.
 set -uo pipefail
 
@@ -44,9 +45,15 @@ selected() {
 }
 
 npass=0 nfail=0 nskip=0
+oopsed=""	# after an oops the kernel is unreliable: the rest is not run
 for c in $(ls "$HERE"/cases/*.sh 2>/dev/null | sort); do
 	name=$(basename "$c" .sh)
 	selected "$name" "$@" || continue
+	if [ -n "$oopsed" ]; then
+		echo "FAIL $KVER/$name: not run: the kernel oopsed in $oopsed"
+		nfail=$((nfail + 1))
+		continue
+	fi
 	log=$ART/$name.log
 	reason=$ART/$name.reason
 	rm -f "$reason"
@@ -76,6 +83,9 @@ for c in $(ls "$HERE"/cases/*.sh 2>/dev/null | sort); do
 	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 		rc=1
 		why="timeout after ${CASE_TMO}s${why:+ ($why)}"
+	fi
+	if grep -Eq 'Oops|BUG: (kernel|unable)|general protection|Kernel panic' "$ART/$name.dmesg"; then
+		oopsed=$name
 	fi
 	if [ -n "$bad" ]; then
 		[ $rc -eq 77 ] && rc=1
