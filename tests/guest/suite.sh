@@ -32,6 +32,17 @@ fi
 
 [ "$(id -u)" -eq 0 ] || { echo "FAIL $KVER/suite: must run as root (in the guest)"; exit 1; }
 
+# wait_bounded PID SECONDS: wait for a child, but give up after SECONDS (a
+# task stuck in D state after a kernel bug cannot be killed); 124 then.
+wait_bounded() {
+	local end=$(($(date +%s) + $2))
+	while kill -0 "$1" 2>/dev/null; do
+		[ "$(date +%s)" -lt "$end" ] || return 124
+		sleep 0.2
+	done
+	wait "$1"
+}
+
 kmsg() { echo "stackblk-test: $*" >/dev/kmsg 2>/dev/null || true; }
 
 selected() {
@@ -58,7 +69,8 @@ for c in $(ls "$HERE"/cases/*.sh 2>/dev/null | sort); do
 	reason=$ART/$name.reason
 	rm -f "$reason"
 	mkdir -p "$ART/$name"
-	sb_cleanup_all >/dev/null 2>&1
+	(sb_cleanup_all >/dev/null 2>&1) &
+	wait_bounded $! 60
 	dmesg -C
 	kmsg "start $name"
 	start=$(date +%s)
@@ -66,15 +78,16 @@ for c in $(ls "$HERE"/cases/*.sh 2>/dev/null | sort); do
 	SB_REASON=$reason SB_ART=$ART/$name timeout -k 10 "$CASE_TMO" \
 		bash -c '. "$1"; . "$2"' case "$HERE/lib.sh" "$c" >"$log" 2>&1 </dev/null &
 	pg=$!
-	wait $pg
+	wait_bounded $pg $((CASE_TMO + 30))
 	rc=$?
 	kill -KILL -- -$pg 2>/dev/null
 	kmsg "end $name rc=$rc"
 	why=""
 	[ -s "$reason" ] && why=$(head -n1 "$reason")
 	# Teardown that the case left undone is part of the case.
-	if ! timeout 120 bash -c '. "$1"; sb_cleanup_all' x "$HERE/lib.sh" >>"$log" 2>&1; then
-		[ $rc -eq 0 ] && rc=1 && why="cleanup after the case failed (configfs rmdir / rmmod)"
+	timeout 120 bash -c '. "$1"; sb_cleanup_all' x "$HERE/lib.sh" >>"$log" 2>&1 &
+	if ! wait_bounded $! 130; then
+		[ $rc -eq 0 ] && rc=1 && why="cleanup after the case failed or hung (configfs rmdir / rmmod)"
 	fi
 	dmesg >"$ART/$name.dmesg"
 	bad=$(grep -E -m1 "$SB_BAD_RE" "$ART/$name.dmesg")
