@@ -30,7 +30,10 @@ TIMES=$RES/times.txt
 : >"$SUMMARY"
 : >"$TIMES"
 T_ALL=$(date +%s)
-trap 'kill $(jobs -p) 2>/dev/null; exit 130' INT TERM
+# Background jobs run in their own sessions (setsid): on interrupt, their
+# whole process groups go, grandchildren (qemu, run-vm.sh) included.
+BGPIDS=()
+trap 'for p in "${BGPIDS[@]}"; do kill -TERM -- "-$p" 2>/dev/null; done; exit 130' INT TERM
 
 # result LINE...: record and show test lines (PASS/FAIL/SKIP ...)
 result() {
@@ -121,9 +124,10 @@ guest_start() {	# PHASE KVER
 		return
 	fi
 	echo "==== $ph: guest $k started in the background (-smp $SMP)" >&2
-	tests/vm/run-vm.sh --kernel "$k" --smp "$SMP" --timeout "$GUEST_TMO" --out "$o" \
-		-- tests/guest/suite.sh >"$RES/guest-$k.vm.log" 2>&1 &
+	setsid tests/vm/run-vm.sh --kernel "$k" --smp "$SMP" --timeout "$GUEST_TMO" --out "$o" \
+		-- tests/guest/suite.sh >"$RES/guest-$k.vm.log" 2>&1 </dev/null &
 	GPID[$ph]=$!
+	BGPIDS+=($!)
 }
 guest_finish() {	# PHASE KVER
 	local ph=$1 k=$2 o=$RES/guest-$2 r=0
@@ -151,8 +155,9 @@ want guest-6.1 && guest_start guest-6.1 "$K61"
 if want kernel && [ -x tests/kernel/run.sh ]; then
 	echo "==== kernel: tests/kernel/run.sh started in the background" >&2
 	KSTART=$(date +%s)
-	tests/kernel/run.sh >"$RES/kernel.log" 2>"$RES/kernel.err" &
+	setsid tests/kernel/run.sh >"$RES/kernel.log" 2>"$RES/kernel.err" </dev/null &
 	KPID=$!
+	BGPIDS+=($!)
 fi
 
 # --- sparse (C=2) -----------------------------------------------------------------
