@@ -223,7 +223,7 @@ def main():
             p("| %s | %s | %s | %s | %.3f | %s |" % (BACKINGS.get(b, b), wl, e, lab, r["iops"],
                                                    "%.3f" % r["cpu"] if r["cpu"] else "-"))
             if not bb.startswith("best:") and (a, bb) not in (("sbbpf", "sb"), ("sbblk", "sb")):
-                bars.append(("%s %s %s: %s" % (b, scen[1].replace("@trace", ""), e[:2] if e == "libaio" else "", label)).replace("  ", " "), r["iops"])
+                bars.append((("%s %s %s: %s" % (b, scen[1].replace("@trace", ""), e[:2] if e == "libaio" else "", label)).replace("  ", " "), r["iops"]))
     p("")
     # goals
     p("## Goals (reported, not asserted)")
