@@ -33,7 +33,7 @@ for i in range(8):
     os.pwrite(fd, b"y" * 4096, 4096 * i)
     os.fsync(fd)' "$SB_DEV" || fail "fsync loop failed"
 kill -INT $bt
-must_wait 60 "bpftrace to exit" pid_gone $bt
+must_wait 300 "bpftrace to exit" pid_gone $bt
 trap - EXIT
 cat "$out" >&2
 # lines like "@rwbs[WFS]: 32"
