@@ -26,6 +26,7 @@
 #                         lockdep under TCG is slow); cases not started by
 #                         then are SKIP lines; 0 = run them all
 #   SB_DEBUG_FIRST=a,b    case-name substrings to run first (default below)
+#   SB_DEBUG_ONLY=1       run only the SB_DEBUG_FIRST cases (0 = then the rest)
 #   SB_CASE_TIMEOUT=300   limit per guest case
 #   SB_DEBUG_TIMEOUT      limit for the whole VM (default budget + 1200 s)
 set -uo pipefail
@@ -48,7 +49,7 @@ KREL=$(cat "$KOUT/kernelrelease")
 # Guest cases that the debug instrumentation has most to say about (teardown
 # races, error paths, every I/O type, stages) run first; the time budget may
 # cut off the rest (they run on the Debian kernels anyway).
-DEBUG_FIRST=load-unload,rmmod-busy,rmdir-under-io,power0-under-io,passthrough-bytes,flush,discard,fio-io_uring,stage-merge,stage-integrity,bad-input
+DEBUG_FIRST=load-unload,rmmod-busy,rmdir-under-io,power0-under-io,passthrough-bytes,flush,discard,stats-exact,stage-exact,stage-config,bad-input
 
 guest_args=(--modroot "$KOUT/modroot" --kmemleak)
 if KO=$(tests/kunit/build.sh "$KOUT/build"); then
@@ -82,7 +83,7 @@ case_tmo=${SB_CASE_TIMEOUT:-300}
 tests/vm/run-vm.sh --kernel "$KOUT/build/arch/x86/boot/bzImage" --smp 2 --mem 2048 \
 	--timeout "${SB_DEBUG_TIMEOUT:-$((budget + case_tmo + 900))}" --out "$OUT" -- \
 	env SB_CASE_TIMEOUT="$case_tmo" SB_DEBUG_BUDGET="$budget" \
-	SB_DEBUG_FIRST="${SB_DEBUG_FIRST:-$DEBUG_FIRST}" \
+	SB_DEBUG_FIRST="${SB_DEBUG_FIRST:-$DEBUG_FIRST}" SB_DEBUG_ONLY="${SB_DEBUG_ONLY:-1}" \
 	tests/kernel/guest.sh "${guest_args[@]}" >"$OUT/run-vm.log" 2>&1 || vmrc=$?
 T3=$(date +%s)
 [ $vmrc -eq 0 ] || say "FAIL debug/guest: run-vm.sh exit $vmrc, status $(cat "$OUT/status" 2>/dev/null): $(tail -n 3 "$OUT/run-vm.log" | tr '\n' ' ')"
