@@ -56,7 +56,7 @@ if [ $has_stages = 1 ]; then
 	modprobe aesni_intel 2>/dev/null
 	KEY=00112233445566778899aabbccddeeff102132435465768798a9bacbdcedfe0f
 	printf '%s\n' "$KEY" >"$SB_ART/key"
-	out=$("$SB" create t3 --backing "$SB_BACKING" --stages merge,split,crypt \
+	out=$("$SB" create t3 --backing "$SB_BACKING" --stages split,crypt \
 		--split-boundary 64K --crypt-sector-size 4096 --key-file "$SB_ART/key" 2>&1) ||
 		fail "create with stages failed: $out"
 	idx=${out#/dev/stackblk}
