@@ -45,6 +45,7 @@ SB_COUNTER(split_ios, ATTRIB, ios, "extra backing I/Os created by splitting")
 SB_COUNTER(rmw_ios, ATTRIB, ios, "read-modify-write cycles")
 SB_COUNTER(rmw_read_bytes, ATTRIB, bytes, "bytes read by read-modify-write cycles")
 SB_COUNTER(errors, OUTCOME, requests, "requests completed with an error")
+SB_COUNTER(timeouts, OUTCOME, requests, "request timer expiries, re-armed")
 
 /* Gauges: computed from the per-hctx depth state, not per-CPU sums. */
 SB_GAUGE(inflight, OUTCOME, requests, "requests in flight now, whole device")

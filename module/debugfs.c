@@ -3,8 +3,10 @@
  * debugfs tables: /sys/kernel/debug/stackblk/stackblkN/{counters,hctx,
  * latency,completion}.  Formats are documented in docs/interfaces.md and
  * parsed by the stackblk CLI; lines starting with '#' are headers.
- * debugfs itself is root only; the files are 0400 as well.
+ * debugfs itself is root only; the files are 0400 as well, and opening
+ * one needs CAP_SYS_ADMIN (EPERM), like the other control files.
  */
+#include <linux/capability.h>
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include <linux/vmalloc.h>
@@ -18,6 +20,23 @@ static struct dentry *sb_debugfs_root;
 static const char * const sb_stat_names[] = {
 #include "stackblk_counters.h"
 };
+
+/* SB_DEFINE_SHOW(), with the CAP_SYS_ADMIN check on open. */
+#define SB_DEFINE_SHOW(__name)						\
+static int __name##_open(struct inode *inode, struct file *file)	\
+{									\
+	if (!capable(CAP_SYS_ADMIN))					\
+		return -EPERM;						\
+	return single_open(file, __name##_show, inode->i_private);	\
+}									\
+									\
+static const struct file_operations __name##_fops = {			\
+	.owner		= THIS_MODULE,					\
+	.open		= __name##_open,				\
+	.read		= seq_read,					\
+	.llseek		= seq_lseek,					\
+	.release	= single_release,				\
+}
 
 static const char * const sb_lat_path_names[] = SB_LAT_PATH_NAMES;
 static const char * const sb_lat_op_names[] = SB_LAT_OP_NAMES;
@@ -37,7 +56,8 @@ static int counters_show(struct seq_file *m, void *v)
 	kvfree(sum);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(counters);
+
+SB_DEFINE_SHOW(counters);
 
 static int hctx_show(struct seq_file *m, void *v)
 {
@@ -59,7 +79,8 @@ static int hctx_show(struct seq_file *m, void *v)
 	}
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(hctx);
+
+SB_DEFINE_SHOW(hctx);
 
 static int latency_show(struct seq_file *m, void *v)
 {
@@ -89,7 +110,8 @@ static int latency_show(struct seq_file *m, void *v)
 	kvfree(sum);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(latency);
+
+SB_DEFINE_SHOW(latency);
 
 static int completion_show(struct seq_file *m, void *v)
 {
@@ -118,7 +140,8 @@ static int completion_show(struct seq_file *m, void *v)
 	kvfree(sum);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(completion);
+
+SB_DEFINE_SHOW(completion);
 
 void sb_debugfs_add(struct sb_dev *dev)
 {

@@ -310,17 +310,20 @@ static void sb_commit_rqs(struct blk_mq_hw_ctx *hctx)
 
 /*
  * Merge stage: a plug's worth of requests at once (possibly for several
- * hctxs).  Every request is taken; runs of one hctx are one batch.
+ * hctxs).  Every request is taken off the plug list first, in submission
+ * order; runs of one hctx are one batch.
  */
 static void sb_queue_rqs(SB_QUEUE_RQS_LIST rqlist)
 {
-	struct blk_mq_hw_ctx *batch = NULL;
+	struct request *rq, *next = sb_rq_list_take(rqlist);
 	struct blk_plug *plug = sb_unplug();
-	struct request *rq;
+	struct blk_mq_hw_ctx *batch = NULL;
 
-	while ((rq = rq_list_pop(rqlist))) {
+	while ((rq = next)) {
 		struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
 
+		next = rq->rq_next;
+		rq->rq_next = NULL;
 		if (batch && batch != hctx)
 			sb_stage_commit(batch->driver_data);
 		batch = hctx;
@@ -364,11 +367,18 @@ static void sb_complete_rq(struct request *rq)
 
 /*
  * The backing device owns every started request until its bios complete,
- * and has its own timeout handling (NVMe aborts and resets).  Completing
- * here would complete the request twice, so only re-arm the timer.
+ * and has its own timeout handling (NVMe aborts and resets the controller;
+ * dm-delay or a stalled path simply holds the bio).  Completing here would
+ * complete the request a second time when the backing bio ends, so the
+ * timer is only re-armed, as loop and dm-rq (no ->timeout) do: a stalled
+ * request waits for its backing, however long that takes, and completes
+ * once.  Each expiry is counted in stats/timeouts.
  */
 static enum blk_eh_timer_return sb_timeout_rq(struct request *rq)
 {
+	struct sb_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	this_cpu_inc(cmd->dev->stats->ctr[SB_STAT_timeouts]);
 	return BLK_EH_RESET_TIMER;
 }
 

@@ -10,6 +10,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/blkdev.h>
+#include <linux/capability.h>
 #include <linux/cpumask.h>
 #include <linux/idr.h>
 #include <linux/module.h>
@@ -74,8 +75,12 @@ DEFINE_STATIC_KEY_TRUE(sb_collect);
 static int sb_collect_set(const char *val, const struct kernel_param *kp)
 {
 	bool on;
-	int ret = kstrtobool(val, &on);
+	int ret;
 
+	/* Root's file mode is not enough: it changes what every device does. */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	ret = kstrtobool(val, &on);
 	if (ret)
 		return ret;
 	if (on)
@@ -320,14 +325,9 @@ static int __init sb_check_params(void)
 	}
 	if (stages && sb_parse_stages(stages, strlen(stages),
 				      &sb_param_stages)) {
-		pr_err("stages=%s: a comma-separated subset of merge,split\n",
+		pr_err("stages=%s: a comma-separated subset of merge,split,crypt\n",
 		       stages);
 		return -EINVAL;
-	}
-	if (sb_param_stages & SB_STAGE_MERGE) {
-		pr_err("stages=%s: the merge stage is not supported yet\n",
-		       stages);
-		return -EOPNOTSUPP;
 	}
 	if (sb_param_stages & SB_STAGE_CRYPT) {
 		pr_err("stages=%s: crypt needs a key, and keys are never module parameters: use configfs (crypt_key)\n",
@@ -339,14 +339,13 @@ static int __init sb_check_params(void)
 		       crypt_cipher, SB_CRYPT_CIPHER);
 		return -EINVAL;
 	}
-	if ((sb_param_stages & SB_STAGE_MERGE) &&
-	    (merge_max_bytes < SECTOR_SIZE || merge_max_bytes % SECTOR_SIZE)) {
+	/* Checked even without their stage: they seed configfs devices too. */
+	if (merge_max_bytes < SECTOR_SIZE || merge_max_bytes % SECTOR_SIZE) {
 		pr_err("merge_max_bytes=%u: must be a non-zero multiple of 512\n",
 		       merge_max_bytes);
 		return -EINVAL;
 	}
-	if ((sb_param_stages & SB_STAGE_SPLIT) &&
-	    (split_boundary < SECTOR_SIZE || split_boundary % SECTOR_SIZE)) {
+	if (split_boundary < SECTOR_SIZE || split_boundary % SECTOR_SIZE) {
 		pr_err("split_boundary=%u: must be a non-zero multiple of 512\n",
 		       split_boundary);
 		return -EINVAL;

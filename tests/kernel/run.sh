@@ -22,12 +22,15 @@
 # Exit 1 if anything failed.  Progress and timings go to stderr; artefacts to
 # tests/results/debug/ (or $SB_DEBUG_OUT).  Env:
 #   SB_DEBUG_SUITE=0      skip the guest suite (KUnit + checks only)
-#   SB_DEBUG_BUDGET=720   seconds for guest cases on the debug kernel (KASAN +
+#   SB_DEBUG_BUDGET=1500  seconds for guest cases on the debug kernel (KASAN +
 #                         lockdep under TCG is slow); cases not started by
 #                         then are SKIP lines; 0 = run them all
 #   SB_DEBUG_FIRST=a,b    case-name substrings to run first (default below)
 #   SB_DEBUG_ONLY=1       run only the SB_DEBUG_FIRST cases (0 = then the rest)
 #   SB_CASE_TIMEOUT=300   limit per guest case
+#   SB_LOOP_CREATE=20 SB_LOOP_INSMOD=10  create/remove and insmod/rmmod
+#                         cycles of 73-lifecycle-loops (100 and 50 on the
+#                         Debian kernels; KASAN+TCG makes each cycle slow)
 #   SB_DEBUG_TIMEOUT      limit for the whole VM (default budget + 1200 s)
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
@@ -49,7 +52,10 @@ KREL=$(cat "$KOUT/kernelrelease")
 # Guest cases that the debug instrumentation has most to say about (teardown
 # races, error paths, every I/O type, stages) run first; the time budget may
 # cut off the rest (they run on the Debian kernels anyway).
-DEBUG_FIRST=load-unload,rmmod-busy,rmdir-under-io,power0-under-io,passthrough-bytes,flush,discard,stats-exact,stage-exact,stage-config,bad-input
+# The reliability cases (70-79) come first: backing errors, stalls, removal
+# and lifecycle are where lockdep, KASAN and kmemleak find most.  pci-remove
+# renumbers the NVMe controller, so it is always last.
+DEBUG_FIRST=load-unload,fault-backing,fault-stages,timeout-stall,lifecycle-loops,hostile-input,privilege,rmmod-busy,rmdir-under-io,power0-under-io,cpu-hotplug,stage-merge,passthrough-bytes,flush,discard,stats-exact,stage-exact,stage-config,bad-input,pci-remove
 
 guest_args=(--modroot "$KOUT/modroot" --kmemleak)
 if KO=$(tests/kunit/build.sh "$KOUT/build"); then
@@ -78,11 +84,12 @@ T2=$(date +%s)
 
 echo "debug: booting $KREL (TCG) for KUnit$([ $suite = 1 ] && echo " + guest suite") ..." >&2
 vmrc=0
-budget=${SB_DEBUG_BUDGET:-720}
+budget=${SB_DEBUG_BUDGET:-1500}
 case_tmo=${SB_CASE_TIMEOUT:-300}
 tests/vm/run-vm.sh --kernel "$KOUT/build/arch/x86/boot/bzImage" --smp 2 --mem 2048 \
 	--timeout "${SB_DEBUG_TIMEOUT:-$((budget + case_tmo + 900))}" --out "$OUT" -- \
 	env SB_CASE_TIMEOUT="$case_tmo" SB_DEBUG_BUDGET="$budget" \
+	SB_LOOP_CREATE="${SB_LOOP_CREATE:-20}" SB_LOOP_INSMOD="${SB_LOOP_INSMOD:-10}" \
 	SB_DEBUG_FIRST="${SB_DEBUG_FIRST:-$DEBUG_FIRST}" SB_DEBUG_ONLY="${SB_DEBUG_ONLY:-1}" \
 	tests/kernel/guest.sh "${guest_args[@]}" >"$OUT/run-vm.log" 2>&1 || vmrc=$?
 T3=$(date +%s)

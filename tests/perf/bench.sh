@@ -4,14 +4,16 @@
 # tests/perf/bench.sh - `make bench`: stackblk against its peers, in ONE
 # QEMU guest boot (Debian 6.12 kernel, -smp 2 by default).
 #
-#   tests/perf/bench.sh [--plan full|quick|peers] [--reps N] [--runtime S]
+#   tests/perf/bench.sh [--plan full|quick|crypt|collect|peers] [--reps N] [--runtime S]
 #                       [--smp N] [--mem MiB] [--kernel KVER]
-#                       [--src head|worktree] [--results DIR]
+#                       [--src head|worktree|REV] [--results DIR]
 #
 # Installs what is missing (tests/setup.sh, plus blktrace and gnuplot-nox,
 # idempotently), builds stackblk.ko for the guest kernel into a private
 # directory (from the committed HEAD by default, so a result names one
-# commit; --src worktree builds the working tree as it is), boots the guest running tests/perf/guest-bench.sh, and writes
+# commit; --src worktree builds the working tree as it is, --src REV that
+# revision, for before/after comparisons), boots the guest running
+# tests/perf/guest-bench.sh, and writes
 #
 #   DIR/<date>-<kernel>.md    the markdown tables (also printed)
 #   DIR/<date>-<kernel>.svg   the ratio chart (gnuplot)
@@ -67,11 +69,18 @@ SRC=$REPO
 srcdesc="working tree"
 if git -C "$REPO" rev-parse --git-dir >/dev/null 2>&1; then
 	srcdesc="$(git -C "$REPO" rev-parse --short=12 HEAD)"
-	if [ "$src" = head ]; then
+	if [ "$src" != worktree ]; then
+		# head, or any revision (an A/B of a module change: --src REV)
+		rev=HEAD
+		[ "$src" = head ] || rev=$src
+		srcdesc="$(git -C "$REPO" rev-parse --short=12 "$rev")" ||
+			{ echo "bench: --src $src: not a revision" >&2; exit 2; }
 		SRC=$RAW/src
 		rm -rf "$SRC"
 		mkdir -p "$SRC"
-		git -C "$REPO" archive HEAD | tar -x -C "$SRC"
+		git -C "$REPO" archive "$rev" module include Kbuild Makefile | tar -x -C "$SRC"
+		mkdir -p "$SRC/tests/lib"
+		cp "$REPO/tests/lib/build-modules.sh" "$SRC/tests/lib/"
 	elif [ -n "$(git -C "$REPO" status --porcelain -- module include Kbuild)" ]; then
 		srcdesc="$srcdesc + uncommitted changes in module/include"
 	fi

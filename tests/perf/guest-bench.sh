@@ -18,7 +18,7 @@
 # completion softirqs count) over the fio run / I/Os completed by the device
 # under test in that window (its /sys/block/<dev>/stat).
 #
-# Environment: BENCH_PLAN=full|quick|peers (default full; peers = no stackblk), BENCH_REPS (3),
+# Environment: BENCH_PLAN=full|quick|crypt|collect|peers (default full; peers = no stackblk), BENCH_REPS (3),
 # BENCH_RUNTIME (3 s, time_based), BENCH_RAMP (1 s).
 set -uo pipefail
 
@@ -298,6 +298,19 @@ quick)
 	scenario null0 rr4k-qd32 io_uring "${PASS[@]}" sboff
 	scenario null0 rw4k-qd32 io_uring "${CRYPT[@]}"
 	scenario null0 rr4k-qd32@trace io_uring sb sbbpf sbblk
+	backing_down null0
+	;;
+crypt)	# the crypt goals only (before/after a crypt change)
+	backing_up null0
+	scenario null0 rw4k-qd32 io_uring "${CRYPT[@]}"
+	scenario null0 sw128k-qd8 io_uring "${CRYPT[@]}"
+	scenario null0 sr128k-qd8 io_uring "${CRYPT[@]}"
+	backing_down null0
+	;;
+collect)	# instrumentation cost: collect on vs off, passthrough vs dm-linear
+	backing_up null0
+	scenario null0 rr4k-qd32 io_uring sb sboff dml
+	scenario null0 rr4k-qd1 io_uring sb sboff dml
 	backing_down null0
 	;;
 peers)	# harness check without stackblk: the peers only

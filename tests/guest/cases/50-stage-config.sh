@@ -19,9 +19,9 @@ expect_rd "$D/crypt_allow_discards" 0
 # stages: any order, canonical output; unknown, duplicate, empty names refused
 expect_wr OK "$D/stages" "crypt,split"
 expect_rd "$D/stages" "split,crypt"
-# merge is not done yet: refused
-expect_wr EOPNOTSUPP "$D/stages" "merge,split,crypt"
-expect_rd "$D/stages" "split,crypt"
+expect_wr OK "$D/stages" "crypt,merge,split"
+expect_rd "$D/stages" "merge,split,crypt"
+expect_wr OK "$D/stages" "crypt,split"
 for bad in foo "merge,merge" "split,crypt,split" "merge," ",split" "merge,,split" "Merge" "merge split"; do
 	expect_wr EINVAL "$D/stages" "$bad"
 done
@@ -114,9 +114,9 @@ run sb_destroy c
 sb_unload
 
 # insmod: stages and non-secret settings as parameters; crypt refused
-sb_load backing="$SB_BACKING" stages=split split_boundary=131072 merge_max_bytes=65536
+sb_load backing="$SB_BACKING" stages=merge,split split_boundary=131072 merge_max_bytes=65536
 must_wait 20 /dev/stackblk0 sb_dev_ready 0
-expect_rd /sys/block/stackblk0/stackblk/stages split
+expect_rd /sys/block/stackblk0/stackblk/stages merge,split
 expect_rd /sys/block/stackblk0/stackblk/split_boundary 131072
 expect_rd /sys/block/stackblk0/stackblk/merge_max_bytes 65536
 head -c 1M /dev/urandom >/tmp/k2
@@ -125,7 +125,7 @@ read_range /dev/stackblk0 5 1 /tmp/k2b
 cmp /tmp/k2 /tmp/k2b || fail "one-shot split device: data differs"
 [ "$(sb_stat 0 split_ios)" -ge 7 ] || fail "split_ios=$(sb_stat 0 split_ios) after a 1 MiB write with a 128 KiB boundary"
 sb_unload
-for bad in "stages=merge" "stages=crypt" "stages=split,crypt" "stages=bogus" "stages=split crypt_cipher=aes-cbc-plain" \
+for bad in "stages=crypt" "stages=split,crypt" "stages=bogus" "stages=split crypt_cipher=aes-cbc-plain" \
 	"stages=split crypt_sector_size=1024"; do
 	# shellcheck disable=SC2086
 	if insmod "$SB_KO" backing="$SB_BACKING" $bad 2>/dev/null; then

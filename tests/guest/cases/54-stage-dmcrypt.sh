@@ -20,17 +20,10 @@ dm_up() {	# CS IV
 	set -- $opts
 	local table="0 $SECTORS crypt aes-xts-plain64 $KEY 0 $SB_BACKING 0"
 	[ $# -gt 0 ] && table="$table $# $*"
-	echo "+ dmsetup create $DM (opts: $opts)" >&2
-	dmsetup create --noudevsync $DM --table "$table" || fail "dmsetup create failed ($opts)"
-	# no udev in the guest: make the node ourselves
-	dmsetup mknodes $DM 2>/dev/null
-	if [ ! -b /dev/mapper/$DM ]; then
-		mkdir -p /dev/mapper
-		mknod /dev/mapper/$DM b $(dmsetup info -c --noheadings -o major,minor $DM | tr ':' ' ')
-	fi
-	must_wait 10 /dev/mapper/$DM test -b /dev/mapper/$DM
+	info "dm-crypt options: $opts"
+	dm_create $DM "$table"
 }
-dm_down() { run dmsetup remove --noudevsync $DM; rm -f /dev/mapper/$DM; }
+dm_down() { dm_remove $DM; }
 v=0
 for cs in 512 4096; do
 	for iv in 0 1; do
