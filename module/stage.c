@@ -137,9 +137,15 @@ int sb_stage_setup(struct sb_dev *dev, struct sb_stage_limits *sl)
 	dev->write_pool = mempool_create_page_pool(SB_POOL_PAGES, 0);
 	if (!dev->read_pool || !dev->write_pool)
 		goto out_err;
+	/*
+	 * Unbound and CPU intensive, as dm-crypt's kcryptd by default: the
+	 * units of one submitter are encrypted (and, with completions in
+	 * process context, decrypted) on every CPU, not queued behind each
+	 * other on the submitter's.
+	 */
 	dev->io_wq = alloc_workqueue("stackblk%d_io",
-				     WQ_MEM_RECLAIM | WQ_HIGHPRI, 0,
-				     dev->index);
+				     WQ_MEM_RECLAIM | WQ_UNBOUND |
+				     WQ_CPU_INTENSIVE, 0, dev->index);
 	dev->crypt_wq = alloc_workqueue("stackblk%d_crypt",
 					WQ_MEM_RECLAIM | WQ_HIGHPRI, 0,
 					dev->index);
