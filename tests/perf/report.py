@@ -7,7 +7,9 @@ and the gnuplot ratio chart.
 
 RUNDIR holds runs.csv, meta.txt and json/ (see guest-bench.sh).  Per scenario
 and contender: median IOPS, bandwidth and CPU per I/O over the repetitions;
-then the ratios stackblk/peer of the medians and the goals.
+then the ratios stackblk/peer of the medians (and, paired, the median of
+the per-round ratios, which cancels host drift common to adjacent runs) and
+the goals.
 """
 import csv
 import json
@@ -119,7 +121,13 @@ def ratio(runs, scen, a, b):
     if not sa or not sb_:
         return None
     cpu = sa["cpu"] / sb_["cpu"] if sa["cpu"] and sb_["cpu"] else None
-    return {"iops": sa["iops"] / sb_["iops"], "cpu": cpu, "peer": bname}
+    # paired: A/B within each round (adjacent runs), which cancels drifts
+    # of the host that hit both alike; the median of those, and its range
+    ra = {x["rep"]: x["iops"] for x in runs[scen][a]}
+    rb = {x["rep"]: x["iops"] for x in runs[scen][bname]}
+    pr = sorted(ra[k] / rb[k] for k in ra if k in rb and rb[k])
+    return {"iops": sa["iops"] / sb_["iops"], "cpu": cpu, "peer": bname,
+            "paired": med(pr), "pmin": pr[0] if pr else None, "pmax": pr[-1] if pr else None}
 
 
 def scen_label(scen, ncpu):
@@ -206,8 +214,8 @@ def main():
     p("")
     p("## Ratios (stackblk / peer, medians; CPU ratio < 1 = stackblk uses less CPU per I/O)")
     p("")
-    p("| backing | workload | engine | comparison | IOPS ratio | CPU/IO ratio |")
-    p("|---|---|---|---|---:|---:|")
+    p("| backing | workload | engine | comparison | IOPS ratio | paired IOPS ratio: median (min–max) | CPU/IO ratio |")
+    p("|---|---|---|---|---:|---:|---:|")
     bars = []
     for scen in order:
         b, wl, e = scen_label(scen, ncpu)
@@ -217,11 +225,12 @@ def main():
             r = ratio(runs, scen, a, bb)
             if r is None:
                 v = "n/a (crypt stage not available)" if a == "sbc" and crypt_na else "n/a"
-                p("| %s | %s | %s | %s | %s | |" % (BACKINGS.get(b, b), wl, e, label, v))
+                p("| %s | %s | %s | %s | %s | | |" % (BACKINGS.get(b, b), wl, e, label, v))
                 continue
             lab = label + (" (%s)" % NAMES[r["peer"]] if bb.startswith("best:") else "")
-            p("| %s | %s | %s | %s | %.3f | %s |" % (BACKINGS.get(b, b), wl, e, lab, r["iops"],
-                                                   "%.3f" % r["cpu"] if r["cpu"] else "-"))
+            pair = "%.3f (%.3f–%.3f)" % (r["paired"], r["pmin"], r["pmax"]) if r["paired"] else "-"
+            p("| %s | %s | %s | %s | %.3f | %s | %s |" % (BACKINGS.get(b, b), wl, e, lab, r["iops"], pair,
+                                                        "%.3f" % r["cpu"] if r["cpu"] else "-"))
             if not bb.startswith("best:") and (a, bb) not in (("sbbpf", "sb"), ("sbblk", "sb")):
                 bars.append((("%s %s %s: %s" % (b, scen[1].replace("@trace", ""), e[:2] if e == "libaio" else "", label)).replace("  ", " "), r["iops"]))
     p("")
@@ -242,7 +251,8 @@ def main():
             return
         v = r["iops"]
         ok = v >= thr if cmp == "ge" else abs(v - 1) <= thr
-        p("| %s | %s | %.3f× | %s |" % (name, " ".join(scen), v, "**met**" if ok else "**not met**"))
+        pair = " (paired %.3f×, %.3f–%.3f)" % (r["paired"], r["pmin"], r["pmax"]) if r["paired"] else ""
+        p("| %s | %s | %.3f×%s | %s |" % (name, " ".join(scen), v, pair, "**met**" if ok else "**not met**"))
     rr32 = ("null0", "rr4k-qd32", "io_uring")
     goal("passthrough ≥ 0.95× dm-linear IOPS", rr32, "sb", "dml", 0.95)
     goal("passthrough ≥ 0.90× raw IOPS", rr32, "sb", "raw", 0.90)

@@ -6,12 +6,13 @@ modprobe xts 2>/dev/null
 modprobe aesni_intel 2>/dev/null
 KEY=fedcba98765432100123456789abcdeffedcba98765432100123456789abcdef00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
 sb_load
-# every stage subset with crypt; both IV kinds
-for sv in crypt:0 crypt:1 split,crypt:1 merge,crypt:0 merge,split,crypt:1; do
-	st=${sv%%:*} iv=${sv#*:}
-	sb_stage_matrix "c${st//,/-}-4096-$iv" stages="$st" split_boundary=65536 \
-		merge_max_bytes=262144 crypt_sector_size=4096 crypt_iv_large_sectors=$iv \
-		crypt_key=$KEY
+# every stage subset with crypt, each with both IV kinds
+for st in crypt split,crypt merge,crypt merge,split,crypt; do
+	for iv in 0 1; do
+		sb_stage_matrix "c${st//,/-}-4096-$iv" stages="$st" split_boundary=65536 \
+			merge_max_bytes=262144 crypt_sector_size=4096 crypt_iv_large_sectors=$iv \
+			crypt_key=$KEY
+	done
 done
 sb_unload
 dmesg_clean

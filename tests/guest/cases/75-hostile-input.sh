@@ -78,7 +78,7 @@ sb_unload
 for bad in backing=/dev/null backing=/tmp/regular-file backing=/dev backing=/nonexistent \
 	"backing=$(printf '/%.0s' $(seq 300))x" queue_depth=0 queue_depth=-1 queue_depth=abc \
 	queue_depth=4294967296 queue_depth=99999999999999999999 nr_hw_queues=-1 nr_hw_queues=100000 \
-	stages=bogus stages=merge,merge stages=crypt "stages=merge split" \
+	stages=bogus stages=merge,merge stages=crypt 'stages="merge split"' \
 	"stages=split split_boundary=1000" "stages=split split_boundary=0" "stages=merge merge_max_bytes=100" \
 	crypt_cipher=aes-cbc-plain64 crypt_sector_size=1024 crypt_iv_large_sectors=2 crypt_allow_discards=7 \
 	collect=maybe; do
