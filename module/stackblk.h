@@ -153,7 +153,8 @@ struct sb_bio {
 	u64 dpos;			/* backing byte offset of the data */
 	u32 dlen;			/* bytes of caller data in it */
 	u32 wlen;			/* bytes of the bio */
-	bool bounce;
+	bool bounce;			/* completes in sb_crypt_bio_done() */
+	bool direct;			/* crypt read into the caller's pages */
 	struct work_struct work;	/* read decryption off hard irq */
 	struct bio bio;
 };

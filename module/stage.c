@@ -21,10 +21,14 @@
  * io_wq: it may sleep on the crypt-sector range lock, on bounce pages and
  * on read-modify-write reads, none of which may happen in ->queue_rq(),
  * where bios we submitted can sit on current->bio_list until we return.
- * A write piece is copied into bounce pages (whole crypt sectors; partly
- * covered ones are read and decrypted first), encrypted there and written;
- * the caller's pages are never modified.  A read piece is read into bounce
- * pages, decrypted and copied out.  Decryption runs where the backing
+ * A write piece is encrypted into bounce pages (whole crypt sectors: those
+ * it covers whole straight from the caller's pages; partly covered ones are
+ * read and decrypted first, completed with the caller's bytes and encrypted
+ * in place) and written; the caller's pages are never modified.  A read
+ * piece of whole crypt sectors, each in one piece of caller memory, is read
+ * into the caller's pages and decrypted there in place (as dm-crypt does);
+ * any other read piece is read into bounce pages, decrypted and copied out.
+ * Decryption runs where the backing
  * completion arrives when that is process or softirq context (the skcipher
  * is synchronous, so it never sleeps); a completion in hard irq context
  * (NVMe completes in its interrupt handler) is handed to the per-device
@@ -189,10 +193,13 @@ struct sb_walk {
 	struct sb_cmd *leader;
 	struct bio *bio;		/* building: current bio; copy: bounce */
 	blk_opf_t opf;
-	u64 pos;			/* building: backing byte of next data */
+	u64 pos;			/* backing byte of the next piece */
+	u64 end;			/* encrypt: end of the write */
 	u32 boff;			/* copy: offset in the bounce bio */
 	bool to_bounce;
 	unsigned int nsegs;
+	struct skcipher_request *req;	/* en/decrypt */
+	int err;
 };
 
 /*
@@ -385,32 +392,145 @@ static void sb_unit_nodata(struct sb_cmd *leader)
 
 /* --- crypt ----------------------------------------------------------------- */
 
-/* En/decrypt bytes [@off, +@len) of a bounce bio at backing byte @wpos. */
+/* En/decrypt the crypt sector at backing byte @pos from (@sp, @so) to (@dp, @do). */
+static int sb_crypt_one(struct sb_dev *dev, struct skcipher_request *req,
+			struct page *sp, u32 so, struct page *dp, u32 dof,
+			u64 pos, bool encrypt)
+{
+	u32 cs = dev->sc.crypt_sector_size;
+	struct scatterlist src, dst;
+	u8 iv[SB_CRYPT_IV_SIZE];
+
+	sg_init_table(&src, 1);
+	sg_set_page(&src, sp, cs, so);
+	sg_init_table(&dst, 1);
+	sg_set_page(&dst, dp, cs, dof);
+	sb_plain64_iv(iv, pos, cs, dev->sc.crypt_iv_large_sectors);
+	skcipher_request_set_crypt(req, &src, sp == dp && so == dof ? &src : &dst,
+				   cs, iv);
+	return encrypt ? crypto_skcipher_encrypt(req) :
+			 crypto_skcipher_decrypt(req);
+}
+
+/* En/decrypt in place bytes [@off, +@len) of a bounce bio at backing @wpos. */
 static int sb_crypt_pages(struct sb_dev *dev, struct bio *bb, u64 wpos,
 			  u32 off, u32 len, bool encrypt)
 {
 	SYNC_SKCIPHER_REQUEST_ON_STACK(req, dev->tfm);
 	u32 cs = dev->sc.crypt_sector_size, o;
-	u8 iv[SB_CRYPT_IV_SIZE];
-	struct scatterlist sg;
 	int err = 0;
 
 	skcipher_request_set_sync_tfm(req, dev->tfm);
 	skcipher_request_set_callback(req, 0, NULL, NULL);
-	for (o = off; o < off + len; o += cs) {
+	for (o = off; o < off + len && !err; o += cs) {
 		struct page *page = bb->bi_io_vec[o >> PAGE_SHIFT].bv_page;
 
-		sg_init_table(&sg, 1);
-		sg_set_page(&sg, page, cs, o & ~PAGE_MASK);
-		sb_plain64_iv(iv, wpos + o, cs, dev->sc.crypt_iv_large_sectors);
-		skcipher_request_set_crypt(req, &sg, &sg, cs, iv);
-		err = encrypt ? crypto_skcipher_encrypt(req) :
-				crypto_skcipher_decrypt(req);
-		if (err)
-			break;
+		err = sb_crypt_one(dev, req, page, o & ~PAGE_MASK, page,
+				   o & ~PAGE_MASK, wpos + o, encrypt);
 	}
 	skcipher_request_zero(req);
 	return err;
+}
+
+/*
+ * Write: the caller's piece at backing byte w->pos goes into the bounce bio
+ * w->bio.  A crypt sector that the piece holds whole is encrypted straight
+ * into its bounce page (no copy); other bytes are copied there, and their
+ * crypt sector (completed by a read-modify-write read if the write covers
+ * it in part) is encrypted in place once the write's last byte of it is in.
+ */
+static void sb_walk_encrypt(struct sb_walk *w, struct page *page, u32 off,
+			    u32 n)
+{
+	struct sb_dev *dev = w->leader->dev;
+	struct sb_bio *sbio = container_of(w->bio, struct sb_bio, bio);
+	u32 cs = dev->sc.crypt_sector_size;
+
+	while (n && !w->err) {
+		u64 s = w->pos & ~((u64)cs - 1);
+		u32 k = min_t(u64, n, s + cs - w->pos);
+		u32 bo = s - sbio->wpos;
+		struct page *bp = w->bio->bi_io_vec[bo >> PAGE_SHIFT].bv_page;
+
+		bo &= ~PAGE_MASK;
+		if (k == cs) {
+			w->err = sb_crypt_one(dev, w->req, page, off, bp, bo, s,
+					      true);
+		} else {
+			w->boff = w->pos - sbio->wpos;
+			sb_walk_copy(w, page, off, k);
+			if (w->pos + k == min(s + cs, w->end))
+				w->err = sb_crypt_one(dev, w->req, bp, bo, bp,
+						      bo, s, true);
+		}
+		w->pos += k;
+		off += k;
+		n -= k;
+	}
+}
+
+/* Encrypt the unit's bytes [@p, @pe) into the bounce bio @bb. */
+static int sb_crypt_write_out(struct sb_cmd *leader, struct bio *bb, u64 p,
+			      u64 pe)
+{
+	SYNC_SKCIPHER_REQUEST_ON_STACK(req, leader->dev->tfm);
+	struct sb_dev *dev = leader->dev;
+	struct sb_walk w = {
+		.leader = leader, .bio = bb, .pos = p, .end = pe,
+		.to_bounce = true, .req = req,
+	};
+
+	skcipher_request_set_sync_tfm(req, dev->tfm);
+	skcipher_request_set_callback(req, 0, NULL, NULL);
+	sb_unit_walk(leader, p, pe - p, sb_walk_encrypt, &w);
+	skcipher_request_zero(req);
+	return w.err;
+}
+
+/* Direct read: count the pieces; each must hold whole crypt sectors. */
+static void sb_walk_check(struct sb_walk *w, struct page *page, u32 off,
+			  u32 n)
+{
+	u32 cs = w->leader->dev->sc.crypt_sector_size;
+
+	w->nsegs++;
+	if ((w->pos | n) & (cs - 1))
+		w->err = -EINVAL;
+	w->pos += n;
+}
+
+static void sb_walk_add_one(struct sb_walk *w, struct page *page, u32 off,
+			    u32 n)
+{
+	if (bio_add_page(w->bio, page, n, off) != n)
+		w->err = -EIO;	/* not with one bio_vec per counted piece */
+}
+
+static void sb_walk_decrypt(struct sb_walk *w, struct page *page, u32 off,
+			    u32 n)
+{
+	struct sb_dev *dev = w->leader->dev;
+	u32 cs = dev->sc.crypt_sector_size, k;
+
+	for (k = 0; k < n && !w->err; k += cs)
+		w->err = sb_crypt_one(dev, w->req, page, off + k, page,
+				      off + k, w->pos + k, false);
+	w->pos += n;
+}
+
+/* Decrypt a completed direct read in place, in the caller's pages. */
+static int sb_crypt_read_direct_done(struct sb_bio *sbio)
+{
+	SYNC_SKCIPHER_REQUEST_ON_STACK(req, sbio->cmd->dev->tfm);
+	struct sb_cmd *leader = sbio->cmd;
+	struct sb_dev *dev = leader->dev;
+	struct sb_walk w = { .leader = leader, .pos = sbio->dpos, .req = req };
+
+	skcipher_request_set_sync_tfm(req, dev->tfm);
+	skcipher_request_set_callback(req, 0, NULL, NULL);
+	sb_unit_walk(leader, sbio->dpos, sbio->dlen, sb_walk_decrypt, &w);
+	skcipher_request_zero(req);
+	return w.err;
 }
 
 static void sb_bounce_free(struct sb_dev *dev, struct bio *bb)
@@ -459,6 +579,7 @@ static struct bio *sb_bounce_bio(struct sb_cmd *leader, blk_opf_t opf,
 	sbio = container_of(bio, struct sb_bio, bio);
 	sbio->wpos = wpos;
 	sbio->wlen = wlen;
+	sbio->direct = false;
 	return bio;
 }
 
@@ -474,6 +595,13 @@ static void sb_crypt_read_finish(struct sb_bio *sbio)
 	struct sb_cmd *cmd = sbio->cmd;
 	struct sb_dev *dev = cmd->dev;
 
+	if (sbio->direct) {
+		if (!bio->bi_status && sb_crypt_read_direct_done(sbio))
+			cmpxchg(&cmd->status, BLK_STS_OK, BLK_STS_IOERR);
+		bio_put(bio);
+		sb_cmd_put(cmd);
+		return;
+	}
 	if (!bio->bi_status) {
 		if (sb_crypt_pages(dev, bio, sbio->wpos, 0, sbio->wlen, false))
 			cmpxchg(&cmd->status, BLK_STS_OK, BLK_STS_IOERR);
@@ -521,6 +649,39 @@ void sb_crypt_bio_done(struct sb_bio *sbio)
 	sb_crypt_read_finish(sbio);
 }
 
+/*
+ * A read of whole crypt sectors, each in one piece of the caller's memory
+ * (the usual case: aligned buffers), goes straight into the caller's pages
+ * and is decrypted there in place when it completes, as dm-crypt reads: no
+ * bounce pages and no copy.  False if the read does not qualify.
+ */
+static bool sb_crypt_read_direct(struct sb_cmd *leader, u64 p, u64 pe)
+{
+	u32 cs = leader->dev->sc.crypt_sector_size;
+	struct sb_walk w = { .leader = leader, .pos = p };
+	struct sb_bio *sbio;
+
+	if ((p | pe) & (cs - 1))
+		return false;
+	sb_unit_walk(leader, p, pe - p, sb_walk_check, &w);
+	if (w.err || w.nsegs > BIO_MAX_VECS)
+		return false;
+	w.pos = p;
+	w.opf = sb_piece_opf(leader);
+	w.bio = sb_data_bio(&w);
+	sb_unit_walk(leader, p, pe - p, sb_walk_add_one, &w);
+	if (w.err) {
+		bio_put(w.bio);
+		return false;
+	}
+	sbio = container_of(w.bio, struct sb_bio, bio);
+	sbio->direct = true;
+	sbio->dpos = p;
+	sbio->dlen = pe - p;
+	sb_submit_bounce(leader, w.bio);
+	return true;
+}
+
 static void sb_crypt_read_piece(struct sb_cmd *leader, u64 p, u64 pe)
 {
 	u32 cs = leader->dev->sc.crypt_sector_size;
@@ -528,6 +689,8 @@ static void sb_crypt_read_piece(struct sb_cmd *leader, u64 p, u64 pe)
 	struct bio *bio;
 	u64 ws, we;
 
+	if (sb_crypt_read_direct(leader, p, pe))
+		return;
 	sb_crypt_widen(p, pe, cs, &ws, &we);
 	bio = sb_bounce_bio(leader, sb_piece_opf(leader), ws, we - ws);
 	sbio = container_of(bio, struct sb_bio, bio);
@@ -585,8 +748,7 @@ static void sb_crypt_write_piece(struct sb_cmd *leader, u64 p, u64 pe)
 			return;
 		}
 	}
-	sb_unit_copy(leader, p, bio, p - ws, pe - p, true);
-	if (sb_crypt_pages(dev, bio, ws, 0, we - ws, true)) {
+	if (sb_crypt_write_out(leader, bio, p, pe)) {
 		cmpxchg(&leader->status, BLK_STS_OK, BLK_STS_IOERR);
 		sb_bounce_put(dev, bio);
 		sb_cmd_put(leader);

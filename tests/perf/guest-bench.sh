@@ -307,10 +307,10 @@ crypt)	# the crypt goals only (before/after a crypt change)
 	scenario null0 sr128k-qd8 io_uring "${CRYPT[@]}"
 	backing_down null0
 	;;
-collect)	# instrumentation cost: collect on vs off, passthrough vs dm-linear
+collect)	# instrumentation cost: collect on vs off (use --reps 9 or more)
 	backing_up null0
-	scenario null0 rr4k-qd32 io_uring sb sboff dml
-	scenario null0 rr4k-qd1 io_uring sb sboff dml
+	scenario null0 rr4k-qd32 io_uring sb sboff
+	scenario null0 rr4k-qd1 io_uring sb sboff
 	backing_down null0
 	;;
 peers)	# harness check without stackblk: the peers only
