@@ -112,6 +112,14 @@ struct sb_stage_limits {
 	bool no_write_zeroes;
 	unsigned int discard_granularity;	/* 0: keep */
 	unsigned int max_hw_sectors;		/* 0: keep, else at most */
+	/*
+	 * 0: keep, else the physical block size and io_min are at least
+	 * this, and max_hw_sectors a multiple of it: the block layer then
+	 * splits large I/O only at these boundaries (get_max_io_size()
+	 * aligns splits to the physical block size), so an aligned write
+	 * is never cut into pieces that need a read-modify-write.
+	 */
+	unsigned int physical_block_size;
 };
 
 /*
@@ -171,6 +179,14 @@ static inline struct gendisk *sb_alloc_disk(struct blk_mq_tag_set *set,
 	if (sl->max_hw_sectors)
 		lim.max_hw_sectors = min(lim.max_hw_sectors,
 					 sl->max_hw_sectors);
+	if (sl->physical_block_size) {
+		lim.physical_block_size = max(lim.physical_block_size,
+					      sl->physical_block_size);
+		lim.io_min = max(lim.io_min, sl->physical_block_size);
+		lim.max_hw_sectors = round_down(lim.max_hw_sectors,
+						sl->physical_block_size >>
+						SECTOR_SHIFT);
+	}
 	return blk_mq_alloc_disk(set, &lim, queuedata);
 }
 
@@ -233,6 +249,14 @@ static inline struct gendisk *sb_alloc_disk(struct blk_mq_tag_set *set,
 	if (sl->max_hw_sectors)
 		blk_queue_max_hw_sectors(q, min(queue_max_hw_sectors(q),
 						sl->max_hw_sectors));
+	if (sl->physical_block_size) {
+		blk_queue_physical_block_size(q, max(queue_physical_block_size(q),
+						     sl->physical_block_size));
+		blk_queue_io_min(q, max(queue_io_min(q), sl->physical_block_size));
+		blk_queue_max_hw_sectors(q, round_down(queue_max_hw_sectors(q),
+						       sl->physical_block_size >>
+						       SECTOR_SHIFT));
+	}
 	blk_queue_write_cache(q, test_bit(QUEUE_FLAG_WC, &bq->queue_flags),
 			      test_bit(QUEUE_FLAG_FUA, &bq->queue_flags));
 	if (blk_queue_nonrot(bq))

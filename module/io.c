@@ -286,15 +286,20 @@ static blk_status_t sb_queue_rq(struct blk_mq_hw_ctx *hctx,
 {
 	struct request *rq = bd->rq;
 	struct sb_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	struct sb_dev *dev = hctx->queue->queuedata;
 	struct blk_plug *plug;
 
 	if (unlikely(!sb_start(hctx, rq)))
 		return BLK_STS_NOTSUPP;
 	plug = sb_unplug();
-	if (cmd->dev->sc.stages && req_op(rq) != REQ_OP_FLUSH)
+	if (dev->sc.stages && req_op(rq) != REQ_OP_FLUSH) {
 		sb_stage_queue(cmd, bd->last);
-	else
-		sb_forward(cmd, rq);
+	} else {
+		sb_forward(cmd, rq);	/* cmd may be gone after this */
+		/* A flush can end a merge batch: send what it holds. */
+		if (bd->last && (dev->sc.stages & SB_STAGE_MERGE))
+			sb_stage_commit(hctx->driver_data);
+	}
 	sb_replug(plug);
 	return BLK_STS_OK;
 }

@@ -148,7 +148,7 @@ struct sb_cmd {
 struct sb_bio {
 	struct sb_cmd *cmd;
 	u64 start_ns;
-	/* crypt: the bio's pages are bounce pages, one per bio_vec */
+	/* crypt: bounce pages, one per bio_vec (or the caller's if direct) */
 	u64 wpos;			/* backing byte offset of the bio */
 	u64 dpos;			/* backing byte offset of the data */
 	u32 dlen;			/* bytes of caller data in it */

@@ -38,10 +38,11 @@
  * bounce_lock with GFP_NOIO, as dm-crypt does, so that waiters for a full
  * unit's pages cannot deadlock each other.
  *
- * With crypt_sector_size above the logical block size, every crypt write
- * unit holds a lock on its crypt-sector range from before its RMW reads
- * until its writes complete, so overlapping writes and RMW cycles are
- * serialized and no update is lost.
+ * With crypt_sector_size above the logical block size, every crypt unit
+ * holds a lock on its crypt-sector range from before its RMW reads (or its
+ * read) until its writes (or its read) complete, so overlapping writes and
+ * RMW cycles are serialized and no update is lost, and no read sees a
+ * crypt sector half rewritten.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -123,6 +124,7 @@ int sb_stage_setup(struct sb_dev *dev, struct sb_stage_limits *sl)
 	sl->no_write_zeroes = true;
 	sl->no_discard = !dev->sc.crypt_allow_discards;
 	sl->discard_granularity = dev->sc.crypt_sector_size;
+	sl->physical_block_size = dev->sc.crypt_sector_size;
 
 	dev->tfm = crypto_alloc_sync_skcipher("xts(aes)", 0, 0);
 	if (IS_ERR(dev->tfm)) {
@@ -142,14 +144,14 @@ int sb_stage_setup(struct sb_dev *dev, struct sb_stage_limits *sl)
 	if (!dev->read_pool || !dev->write_pool)
 		goto out_err;
 	/*
-	 * Unbound and CPU intensive, as dm-crypt's kcryptd by default: the
+	 * Unbound, as dm-crypt's kcryptd by default: the
 	 * units of one submitter are encrypted (and, with completions in
 	 * process context, decrypted) on every CPU, not queued behind each
 	 * other on the submitter's.
 	 */
 	dev->io_wq = alloc_workqueue("stackblk%d_io",
-				     WQ_MEM_RECLAIM | WQ_UNBOUND |
-				     WQ_CPU_INTENSIVE, 0, dev->index);
+				     WQ_MEM_RECLAIM | WQ_UNBOUND, 0,
+				     dev->index);
 	dev->crypt_wq = alloc_workqueue("stackblk%d_crypt",
 					WQ_MEM_RECLAIM | WQ_HIGHPRI, 0,
 					dev->index);
@@ -794,7 +796,12 @@ static void sb_crypt_unit_work(struct work_struct *work)
 	u32 cs = dev->sc.crypt_sector_size, b = sb_boundary(dev);
 	u64 pos = leader->pos, end = leader->end, p, pe;
 
-	if (write && cs > dev->lbs) {
+	/*
+	 * Reads lock too: the backing only writes its own blocks atomically,
+	 * so a read of a crypt sector that a read-modify-write is rewriting
+	 * could see it torn, and decrypt bytes nobody wrote into garbage.
+	 */
+	if (cs > dev->lbs) {
 		sb_crypt_widen(pos, end, cs, &leader->range_start,
 			       &leader->range_end);
 		wait_event(dev->range_wait, sb_range_try(dev, leader));

@@ -22,7 +22,7 @@
 # Exit 1 if anything failed.  Progress and timings go to stderr; artefacts to
 # tests/results/debug/ (or $SB_DEBUG_OUT).  Env:
 #   SB_DEBUG_SUITE=0      skip the guest suite (KUnit + checks only)
-#   SB_DEBUG_BUDGET=1500  seconds for guest cases on the debug kernel (KASAN +
+#   SB_DEBUG_BUDGET=1800  seconds for guest cases on the debug kernel (KASAN +
 #                         lockdep under TCG is slow); cases not started by
 #                         then are SKIP lines; 0 = run them all
 #   SB_DEBUG_FIRST=a,b    case-name substrings to run first (default below)
@@ -54,8 +54,9 @@ KREL=$(cat "$KOUT/kernelrelease")
 # cut off the rest (they run on the Debian kernels anyway).
 # The reliability cases (70-79) come first: backing errors, stalls, removal
 # and lifecycle are where lockdep, KASAN and kmemleak find most.  pci-remove
-# renumbers the NVMe controller, so it is always last.
-DEBUG_FIRST=load-unload,fault-backing,fault-stages,timeout-stall,lifecycle-loops,hostile-input,privilege,rmmod-busy,rmdir-under-io,power0-under-io,cpu-hotplug,stage-merge,passthrough-bytes,flush,discard,stats-exact,stage-exact,stage-config,bad-input,pci-remove
+# brings the namespace back as nvme0n1 (stackblk lets go of the controller
+# before the rescan), so the cases after it still find their backing.
+DEBUG_FIRST=load-unload,fault-backing,fault-stages,timeout-stall,lifecycle-loops,pci-remove,hostile-input,privilege,cpu-hotplug,rmmod-busy,rmdir-under-io,power0-under-io,stage-merge,passthrough-bytes,flush,discard,stats-exact,stage-exact,stage-config,bad-input
 
 guest_args=(--modroot "$KOUT/modroot" --kmemleak)
 if KO=$(tests/kunit/build.sh "$KOUT/build"); then
@@ -84,7 +85,7 @@ T2=$(date +%s)
 
 echo "debug: booting $KREL (TCG) for KUnit$([ $suite = 1 ] && echo " + guest suite") ..." >&2
 vmrc=0
-budget=${SB_DEBUG_BUDGET:-1500}
+budget=${SB_DEBUG_BUDGET:-1800}
 case_tmo=${SB_CASE_TIMEOUT:-300}
 tests/vm/run-vm.sh --kernel "$KOUT/build/arch/x86/boot/bzImage" --smp 2 --mem 2048 \
 	--timeout "${SB_DEBUG_TIMEOUT:-$((budget + case_tmo + 900))}" --out "$OUT" -- \
