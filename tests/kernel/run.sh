@@ -27,10 +27,12 @@
 #                         then are SKIP lines; 0 = run them all
 #   SB_DEBUG_FIRST=a,b    case-name substrings to run first (default below)
 #   SB_DEBUG_ONLY=1       run only the SB_DEBUG_FIRST cases (0 = then the rest)
-#   SB_CASE_TIMEOUT=300   limit per guest case
-#   SB_LOOP_CREATE=20 SB_LOOP_INSMOD=10  create/remove and insmod/rmmod
+#   SB_CASE_TIMEOUT=600   limit per guest case (under KASAN+TCG, with the
+#                         Debian guests running beside it, one insmod takes
+#                         ~9 s and one create/remove cycle ~28 s)
+#   SB_LOOP_CREATE=6 SB_LOOP_INSMOD=4  create/remove and insmod/rmmod
 #                         cycles of 73-lifecycle-loops (100 and 50 on the
-#                         Debian kernels; KASAN+TCG makes each cycle slow)
+#                         Debian kernels)
 #   SB_DEBUG_TIMEOUT      limit for the whole VM (default budget + 1200 s)
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
@@ -86,11 +88,11 @@ T2=$(date +%s)
 echo "debug: booting $KREL (TCG) for KUnit$([ $suite = 1 ] && echo " + guest suite") ..." >&2
 vmrc=0
 budget=${SB_DEBUG_BUDGET:-1800}
-case_tmo=${SB_CASE_TIMEOUT:-300}
+case_tmo=${SB_CASE_TIMEOUT:-600}
 tests/vm/run-vm.sh --kernel "$KOUT/build/arch/x86/boot/bzImage" --smp 2 --mem 2048 \
 	--timeout "${SB_DEBUG_TIMEOUT:-$((budget + case_tmo + 900))}" --out "$OUT" -- \
 	env SB_CASE_TIMEOUT="$case_tmo" SB_DEBUG_BUDGET="$budget" \
-	SB_LOOP_CREATE="${SB_LOOP_CREATE:-20}" SB_LOOP_INSMOD="${SB_LOOP_INSMOD:-10}" \
+	SB_LOOP_CREATE="${SB_LOOP_CREATE:-6}" SB_LOOP_INSMOD="${SB_LOOP_INSMOD:-4}" \
 	SB_DEBUG_FIRST="${SB_DEBUG_FIRST:-$DEBUG_FIRST}" SB_DEBUG_ONLY="${SB_DEBUG_ONLY:-1}" \
 	tests/kernel/guest.sh "${guest_args[@]}" >"$OUT/run-vm.log" 2>&1 || vmrc=$?
 T3=$(date +%s)
