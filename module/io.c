@@ -198,7 +198,7 @@ void sb_submit_bounce(struct sb_cmd *cmd, struct bio *bio)
  * wants).  Nothing of the request may be touched after the last submit: it
  * can complete, and its bios be freed, at once.
  */
-static void sb_forward(struct sb_cmd *cmd, struct request *rq)
+void sb_forward(struct sb_cmd *cmd, struct request *rq)
 {
 	struct sb_dev *dev = cmd->dev;
 	struct bio *bio, *next, *clone;
@@ -286,20 +286,15 @@ static blk_status_t sb_queue_rq(struct blk_mq_hw_ctx *hctx,
 {
 	struct request *rq = bd->rq;
 	struct sb_cmd *cmd = blk_mq_rq_to_pdu(rq);
-	struct sb_dev *dev = hctx->queue->queuedata;
 	struct blk_plug *plug;
 
 	if (unlikely(!sb_start(hctx, rq)))
 		return BLK_STS_NOTSUPP;
 	plug = sb_unplug();
-	if (dev->sc.stages && req_op(rq) != REQ_OP_FLUSH) {
+	if (cmd->dev->sc.stages)
 		sb_stage_queue(cmd, bd->last);
-	} else {
-		sb_forward(cmd, rq);	/* cmd may be gone after this */
-		/* A flush can end a merge batch: send what it holds. */
-		if (bd->last && (dev->sc.stages & SB_STAGE_MERGE))
-			sb_stage_commit(hctx->driver_data);
-	}
+	else
+		sb_forward(cmd, rq);
 	sb_replug(plug);
 	return BLK_STS_OK;
 }
@@ -337,10 +332,7 @@ static void sb_queue_rqs(SB_QUEUE_RQS_LIST rqlist)
 			blk_mq_end_request(rq, BLK_STS_NOTSUPP);
 			continue;
 		}
-		if (req_op(rq) == REQ_OP_FLUSH)
-			sb_forward(blk_mq_rq_to_pdu(rq), rq);
-		else
-			sb_stage_queue(blk_mq_rq_to_pdu(rq), false);
+		sb_stage_queue(blk_mq_rq_to_pdu(rq), false);
 	}
 	if (batch)
 		sb_stage_commit(batch->driver_data);

@@ -187,6 +187,7 @@ void sb_stage_cfg_init(struct sb_stage_cfg *sc);
 int sb_stage_setup(struct sb_dev *dev, struct sb_stage_limits *sl);
 void sb_stage_teardown(struct sb_dev *dev);
 void sb_stage_queue(struct sb_cmd *cmd, bool last);
+void sb_forward(struct sb_cmd *cmd, struct request *rq);
 void sb_stage_commit(struct sb_queue *sq);
 void sb_stage_unit_done(struct sb_cmd *leader);
 void sb_crypt_bio_done(struct sb_bio *sbio);

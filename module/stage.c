@@ -471,22 +471,35 @@ static void sb_walk_encrypt(struct sb_walk *w, struct page *page, u32 off,
 	}
 }
 
+/*
+ * Run @fn over the unit's caller memory [@pos, +@len) with a cipher request
+ * in w->req; returns the first error of @fn (w->err).
+ */
+static int sb_crypt_walk(struct sb_walk *w, u64 pos, u32 len,
+			 void (*fn)(struct sb_walk *w, struct page *page,
+				    u32 off, u32 n))
+{
+	SYNC_SKCIPHER_REQUEST_ON_STACK(req, w->leader->dev->tfm);
+
+	skcipher_request_set_sync_tfm(req, w->leader->dev->tfm);
+	skcipher_request_set_callback(req, 0, NULL, NULL);
+	w->req = req;
+	w->pos = pos;
+	sb_unit_walk(w->leader, pos, len, fn, w);
+	skcipher_request_zero(req);
+	w->req = NULL;
+	return w->err;
+}
+
 /* Encrypt the unit's bytes [@p, @pe) into the bounce bio @bb. */
 static int sb_crypt_write_out(struct sb_cmd *leader, struct bio *bb, u64 p,
 			      u64 pe)
 {
-	SYNC_SKCIPHER_REQUEST_ON_STACK(req, leader->dev->tfm);
-	struct sb_dev *dev = leader->dev;
 	struct sb_walk w = {
-		.leader = leader, .bio = bb, .pos = p, .end = pe,
-		.to_bounce = true, .req = req,
+		.leader = leader, .bio = bb, .end = pe, .to_bounce = true,
 	};
 
-	skcipher_request_set_sync_tfm(req, dev->tfm);
-	skcipher_request_set_callback(req, 0, NULL, NULL);
-	sb_unit_walk(leader, p, pe - p, sb_walk_encrypt, &w);
-	skcipher_request_zero(req);
-	return w.err;
+	return sb_crypt_walk(&w, p, pe - p, sb_walk_encrypt);
 }
 
 /* Direct read: count the pieces; each must hold whole crypt sectors. */
@@ -523,16 +536,9 @@ static void sb_walk_decrypt(struct sb_walk *w, struct page *page, u32 off,
 /* Decrypt a completed direct read in place, in the caller's pages. */
 static int sb_crypt_read_direct_done(struct sb_bio *sbio)
 {
-	SYNC_SKCIPHER_REQUEST_ON_STACK(req, sbio->cmd->dev->tfm);
-	struct sb_cmd *leader = sbio->cmd;
-	struct sb_dev *dev = leader->dev;
-	struct sb_walk w = { .leader = leader, .pos = sbio->dpos, .req = req };
+	struct sb_walk w = { .leader = sbio->cmd };
 
-	skcipher_request_set_sync_tfm(req, dev->tfm);
-	skcipher_request_set_callback(req, 0, NULL, NULL);
-	sb_unit_walk(leader, sbio->dpos, sbio->dlen, sb_walk_decrypt, &w);
-	skcipher_request_zero(req);
-	return w.err;
+	return sb_crypt_walk(&w, sbio->dpos, sbio->dlen, sb_walk_decrypt);
 }
 
 static void sb_bounce_free(struct sb_dev *dev, struct bio *bb)
@@ -917,8 +923,12 @@ void sb_stage_commit(struct sb_queue *sq)
 
 /**
  * sb_stage_queue - a started request enters the stage pipeline
- * @cmd: its PDU (not a flush)
+ * @cmd: its PDU
  * @last: the last request of this dispatch batch
+ *
+ * A flush goes straight to the backing (it has no data to stage); reads
+ * and writes wait in the hctx's batch when merging; anything else is a
+ * unit of its own.  However the request is sent, @last ends the batch.
  */
 void sb_stage_queue(struct sb_cmd *cmd, bool last)
 {
@@ -929,8 +939,11 @@ void sb_stage_queue(struct sb_cmd *cmd, bool last)
 
 	cmd->pos = (u64)blk_rq_pos(rq) << SECTOR_SHIFT;
 	cmd->end = cmd->pos + blk_rq_bytes(rq);
-	if (!merge || (op != REQ_OP_READ && op != REQ_OP_WRITE)) {
-		sb_unit_dispatch(cmd);	/* cmd may be gone after this */
+	/* Each branch may complete cmd at once: only sq and merge after it. */
+	if (op == REQ_OP_FLUSH) {
+		sb_forward(cmd, rq);
+	} else if (!merge || (op != REQ_OP_READ && op != REQ_OP_WRITE)) {
+		sb_unit_dispatch(cmd);
 	} else {
 		spin_lock(&sq->batch_lock);
 		if (sq->batch_tail)

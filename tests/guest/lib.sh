@@ -232,6 +232,16 @@ sb_counter_names() {
 }
 # sb_stat N COUNTER: /sys/block/stackblkN/stackblk/stats/COUNTER
 sb_stat() { rd "/sys/block/stackblk$1/stackblk/stats/$2"; }
+# sb_expect N COUNTER=VALUE...: each counter of stackblkN has exactly VALUE
+sb_expect() {
+	local n=$1 a v
+	shift
+	for a in "$@"; do
+		v=$(sb_stat "$n" "${a%%=*}")
+		[ "$v" = "${a#*=}" ] || fail "stackblk$n: ${a%%=*} = $v, expected ${a#*=}"
+	done
+	info "stackblk$n: $*"
+}
 # bk_stat FIELD: field of /sys/block/<backing>/stat (1-based, see
 # Documentation/block/stat.rst: 1 read ios, 5 write ios, 7 write ticks,
 # 12 discard ios, 14 discard sectors, 16 flush ios)
@@ -387,4 +397,19 @@ sb_stage_matrix() {
 	fi
 	sb_destroy "$name"
 	SB_MATRIX_N=$((SB_MATRIX_N + 1))
+}
+# sb_crypt_matrix CS: sb_stage_matrix for every stage subset with crypt,
+# crypt_sector_size CS, each with iv_large_sectors 0 and 1
+sb_crypt_matrix() {
+	local cs=$1 st iv
+	local key=fedcba98765432100123456789abcdeffedcba98765432100123456789abcdef00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
+	modprobe xts 2>/dev/null
+	modprobe aesni_intel 2>/dev/null
+	for st in crypt split,crypt merge,crypt merge,split,crypt; do
+		for iv in 0 1; do
+			sb_stage_matrix "c${st//,/-}-$cs-$iv" stages="$st" split_boundary=65536 \
+				merge_max_bytes=262144 crypt_sector_size="$cs" crypt_iv_large_sectors=$iv \
+				crypt_key=$key
+		done
+	done
 }

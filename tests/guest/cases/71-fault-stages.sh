@@ -21,17 +21,10 @@ hole() {
 2056 6136 linear $B 2056"
 }
 unhole() { dm_remove sbhole; }
-expect() {	# COUNTER=VALUE...
-	local a v
-	for a in "$@"; do
-		v=$(sb_stat "$SB_IDX" "${a%%=*}")
-		[ "$v" = "${a#*=}" ] || fail "$ST: ${a%%=*} = $v, expected ${a#*=}"
-	done
-}
 sb_load
 
 # --- split ---------------------------------------------------------------
-ST=split hole
+hole
 sb_create s backing=/dev/mapper/sbhole stages=split split_boundary=4096
 echo 1 >"/sys/block/stackblk$SB_IDX/stackblk/reset"
 $BIO write "$SB_DEV" 1040384 32768 16384 sp >"$SB_ART/split.w"
@@ -39,12 +32,11 @@ $BIO read "$SB_DEV" 1040384 32768 16384 sp >"$SB_ART/split.r"
 info "split: $(tr '\n' ' ' <"$SB_ART/split.w") / $(tr '\n' ' ' <"$SB_ART/split.r")"
 [ "$(head -2 "$SB_ART/split.w" | tr '\n' ' ')" = "err 1040384 EIO 0 ok 1056768 0 " ] || fail "split: writes $(tr '\n' ' ' <"$SB_ART/split.w")"
 [ "$(tr '\n' ' ' <"$SB_ART/split.r")" = "err 1040384 EIO ok 1056768 " ] || fail "split: reads $(tr '\n' ' ' <"$SB_ART/split.r")"
-expect errors=2 logical_write_ios=2 physical_write_ios=8 split_ios=12 logical_read_ios=2 physical_read_ios=8
+sb_expect "$SB_IDX" errors=2 logical_write_ios=2 physical_write_ios=8 split_ios=12 logical_read_ios=2 physical_read_ios=8
 sb_destroy s
 unhole
 
 # --- crypt: a failed RMW read writes nothing ----------------------------------
-ST=rmw
 if dmsetup create --noudevsync sbrderr --table "0 16384 flakey $B 0 0 3600 1 error_reads" 2>"$SB_ART/flakey.err"; then
 	dmsetup remove --noudevsync sbrderr
 	dm_create sbrderr "0 16384 flakey $B 0 0 3600 1 error_reads"
@@ -56,13 +48,13 @@ if dmsetup create --noudevsync sbrderr --table "0 16384 flakey $B 0 0 3600 1 err
 	err=$(dd if="$SB_ART/512" of="$SB_DEV" bs=512 seek=2 count=1 oflag=direct status=none 2>&1) &&
 		fail "rmw: a 512-byte write whose RMW read fails succeeded"
 	grep -q "Input/output error" <<<"$err" || fail "rmw: dd said '$err', expected EIO"
-	expect errors=1 logical_write_ios=1 physical_write_ios=0 physical_read_ios=1 rmw_ios=1
+	sb_expect "$SB_IDX" errors=1 logical_write_ios=1 physical_write_ios=0 physical_read_ios=1 rmw_ios=1
 	dd if="$B" of="$SB_ART/ns.after" bs=65536 count=1 iflag=direct status=none
 	cmp -s "$SB_ART/ns.before" "$SB_ART/ns.after" || fail "rmw: the namespace changed after a failed RMW"
 	# a whole crypt sector needs no read: it is written
 	head -c 4096 /dev/urandom >"$SB_ART/4k"
 	run dd if="$SB_ART/4k" of="$SB_DEV" bs=4096 seek=4 count=1 oflag=direct status=none
-	expect errors=1 physical_write_ios=1 physical_read_ios=1
+	sb_expect "$SB_IDX" errors=1 physical_write_ios=1 physical_read_ios=1
 	dd if="$B" of="$SB_ART/ns.after" bs=65536 count=1 iflag=direct status=none
 	cmp -s "$SB_ART/ns.before" "$SB_ART/ns.after" && fail "rmw: a whole-sector write did not reach the namespace"
 	cmp -l "$SB_ART/ns.before" "$SB_ART/ns.after" | awk '$1 <= 16384 || $1 > 20480 {bad = 1} END {exit !bad}' &&
@@ -77,7 +69,7 @@ else
 fi
 
 # --- merge: one failed merged write fails all of its requests -------------------
-ST=merge hole
+hole
 sb_create m backing=/dev/mapper/sbhole stages=merge
 echo 2 >"/sys/block/stackblk$SB_IDX/queue/nomerges"
 echo 1 >"/sys/block/stackblk$SB_IDX/stackblk/reset"
@@ -88,7 +80,7 @@ echo 1 >"/sys/block/stackblk$SB_IDX/stackblk/reset"
 # fio's summary line: "errors    : total=8, first_error=5/<Input/output error>"
 n=$(sed -n 's/.*errors *: total=\([0-9]*\), first_error=5\/.*/\1/p' "$SB_ART/mfail.fio")
 info "merge: fio saw $n EIO; merged_ios=$(sb_stat "$SB_IDX" merged_ios) physical_write_ios=$(sb_stat "$SB_IDX" physical_write_ios) errors=$(sb_stat "$SB_IDX" errors)"
-expect logical_write_ios=8 merged_ios=7 physical_write_ios=1 errors=8
+sb_expect "$SB_IDX" logical_write_ios=8 merged_ios=7 physical_write_ios=1 errors=8
 [ "$n" = 8 ] || fail "merge: fio saw '$n' errors (EIO first), expected 8: $(grep errors "$SB_ART/mfail.fio")"
 sb_destroy m
 unhole
