@@ -5,7 +5,9 @@
 #   make                 build stackblk.ko (running kernel, or KDIR=...) and the CLI
 #   make KDIR=/lib/modules/<ver>/build
 #   make modules-all     build the module for every installed kernel into build/<ver>/
-#   make check           run every test (installs what it needs); ends "N passed, N failed"
+#   make check           the test tier CI runs (installs what it needs; ~30 min on a
+#                        fresh 2-core machine); ends "N passed, N failed"
+#   make check-full      every case on 6.1, 6.12 and the debug kernel, full parameters
 #   make demo            boot a guest, create stackblk0 over an emulated NVMe, run fio
 #   make install         install the module (running kernel) and the CLI
 #   make clean
@@ -15,7 +17,7 @@ KDIR ?= $(shell if [ -d /lib/modules/$(KVER)/build ]; then echo /lib/modules/$(K
 		else ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n1; fi)
 PREFIX ?= /usr/local
 
-.PHONY: all module tools modules-all check demo bench install clean
+.PHONY: all module tools modules-all check check-full demo bench install clean
 
 all: module tools
 
@@ -30,7 +32,10 @@ modules-all:
 	tests/lib/build-modules.sh
 
 check:
-	tests/run-all.sh
+	STACKBLK_TIER=check tests/run-all.sh
+
+check-full:
+	STACKBLK_TIER=full tests/run-all.sh
 
 demo:
 	tests/demo.sh

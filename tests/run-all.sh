@@ -1,28 +1,49 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# tests/run-all.sh - everything `make check` runs.  Installs what it needs.
+# tests/run-all.sh - everything `make check` and `make check-full` run.
+# Installs what it needs.
 #
-# Phases: setup, build (W=1, 6.1 + 6.12), sparse (C=2), checkpatch --strict,
-# dkms, tools (make -C tools test), guest suite on 6.12 and on 6.1 (-smp 4),
-# and tests/kernel/run.sh (debug kernel + KUnit) if it exists.  The two guest
-# VMs and tests/kernel/run.sh start in the background right after the build
-# and overlap with the host-only phases (TCG guests leave the host mostly idle).
+# Phases, in this order (tests/README.md has the measured times):
+#   setup       tests/setup.sh (apt, idempotent)
+#   kernel      the debug kernel (tests/kernel/build-kernel.sh, cached), in the
+#               background from here on, beside the host phases only
+#   build sparse checkpatch dkms tools   host only (W=1, C=2, --strict, dkms,
+#               the CLI's tests: ASan/UBSan for check, valgrind for check-full)
+#   guests      once the kernel is built: two lanes, each one guest at a time.
+#               TCG runs a guest in one host thread (tests/vm/run-vm.sh), so
+#               two lanes keep the 2 host cores busy and never oversubscribe them.
+#                 check: lane 1 = 6.12, every case, light parameters;
+#                        lane 2 = 6.1 (the compat.h cases), then the debug
+#                        kernel (KUnit + lifecycle/teardown/fault cases),
+#                        then clone-path (a clone under /tmp and one under
+#                        $HOME, both with a space in the path)
+#                 full:  lane 1 = 6.12 then 6.1, every case, full parameters;
+#                        lane 2 = the debug kernel, every case
+#               Which case runs where, and its time limit: the table in
+#               tests/README.md (tests/lib/tiers.sh reads it).
 # Each test prints one line "PASS <name>" or "FAIL <name>: <reason>" (SKIP
 # lines are shown but not counted); the last line is "N passed, N failed".
-# Exit status 1 if anything failed.  Artefacts: tests/results/.
+# A failed guest case is followed by its time, dmesg excerpt and the command
+# that reruns it alone (tests/run-case.sh).  Exit status 1 if anything
+# failed.  Artefacts: tests/results/; per-phase and per-case wall times:
+# tests/results/times.txt.
 #
-# Env: STACKBLK_PHASES="setup build ..." to run a subset;
-#      STACKBLK_GUEST_SMP (default 4), STACKBLK_GUEST_TIMEOUT (default 3600 s).
+# Env: STACKBLK_TIER=check|full (make check-full sets full);
+#      STACKBLK_PHASES="setup build ..." to run a subset (guest-6.12,
+#      guest-6.1, kernel and clone-path name single guests);
+#      STACKBLK_LANES (default: 2, or 1 on a 1-core host).
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO" || exit 1
 RES=$REPO/tests/results
 CACHE=${STACKBLK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/stackblk}
-PHASES=${STACKBLK_PHASES:-setup build sparse checkpatch dkms tools guest-6.12 guest-6.1 kernel}
-SMP=${STACKBLK_GUEST_SMP:-4}
-GUEST_TMO=${STACKBLK_GUEST_TIMEOUT:-3600}
+TIER=${STACKBLK_TIER:-check}
+case $TIER in check|full) ;; *) echo "run-all: STACKBLK_TIER must be check or full" >&2; exit 2 ;; esac
+PHASES=${STACKBLK_PHASES:-setup build sparse checkpatch dkms tools guest-6.12 guest-6.1 kernel clone-path}
+[ "$TIER" = full ] && [ -z "${STACKBLK_PHASES:-}" ] && PHASES=${PHASES% clone-path}
+LANES=${STACKBLK_LANES:-$(($(nproc) >= 2 ? 2 : 1))}
 rm -rf "$RES"
 mkdir -p "$RES"
 SUMMARY=$RES/summary.txt
@@ -33,7 +54,13 @@ T_ALL=$(date +%s)
 # Background jobs run in their own sessions (setsid): on interrupt, their
 # whole process groups go, grandchildren (qemu, run-vm.sh) included.
 BGPIDS=()
-trap 'for p in "${BGPIDS[@]}"; do kill -TERM -- "-$p" 2>/dev/null; done; exit 130' INT TERM
+# The guest lanes are plain subshells: their descendants are found by parent.
+kill_tree() {
+	local c
+	for c in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$c"; done
+	kill -TERM "$1" 2>/dev/null
+}
+trap 'for p in "${BGPIDS[@]}"; do kill -TERM -- "-$p" 2>/dev/null; kill_tree "$p"; done; exit 130' INT TERM
 
 # result LINE...: record and show test lines (PASS/FAIL/SKIP ...)
 result() {
@@ -60,7 +87,7 @@ phase_start() {
 }
 phase_end() {
 	local t=$(($(date +%s) - PT))
-	printf '%-12s %5ds\n' "$PH" "$t" >>"$TIMES"
+	printf '%-14s %5ds\n' "$PH" "$t" >>"$TIMES"
 	echo "==== $PH: ${t}s" >&2
 }
 newest_kver() {	# PATTERN: newest /boot/vmlinuz-PATTERN* with headers
@@ -79,6 +106,17 @@ if want setup; then
 		fail host/setup "tests/setup.sh failed: $(tail -n1 "$RES/setup.log")"
 	fi
 	phase_end
+fi
+# The debug kernel builds in the background beside the host phases (never
+# beside a guest: the guests start once it is done).
+if want kernel && [ -x tests/kernel/build-kernel.sh ]; then
+	echo "==== kernel-build: tests/kernel/build-kernel.sh started in the background" >&2
+	KBSTART=$(date +%s)
+	setsid bash -c 't0=$(date +%s); tests/kernel/build-kernel.sh; r=$?
+		echo $(($(date +%s) - t0)) >"$0/kernel-build.time"; exit $r' "$RES" \
+		>"$RES/kernel-build.out" 2>"$RES/kernel-build.log" </dev/null &
+	KBPID=$!
+	BGPIDS+=($!)
 fi
 K612=$(newest_kver 6.12)
 K61=$(newest_kver 6.1.0-)
@@ -111,53 +149,6 @@ if want build; then
 	phase_end
 else
 	for k in "${KVERS[@]}"; do [ -f "build/$k/stackblk.ko" ] && BUILT[$k]=1; done
-fi
-
-# --- guest suites (started in the background right after the build) ----------
-# TCG leaves the host cores mostly idle (I/O-bound emulation), so both guests
-# run at the same time as each other and as the host-only phases below.
-declare -A GPID=() GSTART=()
-guest_start() {	# PHASE KVER
-	local ph=$1 k=$2 o=$RES/guest-$2
-	GSTART[$ph]=$(date +%s)
-	if [ -z "$k" ] || [ -z "${BUILT[$k]:-}" ]; then
-		return
-	fi
-	echo "==== $ph: guest $k started in the background (-smp $SMP)" >&2
-	setsid tests/vm/run-vm.sh --kernel "$k" --smp "$SMP" --timeout "$GUEST_TMO" --out "$o" \
-		-- tests/guest/suite.sh >"$RES/guest-$k.vm.log" 2>&1 </dev/null &
-	GPID[$ph]=$!
-	BGPIDS+=($!)
-}
-guest_finish() {	# PHASE KVER
-	local ph=$1 k=$2 o=$RES/guest-$2 r=0
-	echo "==== $ph" >&2
-	if [ -z "$k" ]; then
-		fail "$ph" "kernel not installed"
-	elif [ -z "${GPID[$ph]:-}" ]; then
-		fail "$k/guest-suite" "stackblk.ko not built for $k"
-	else
-		wait "${GPID[$ph]}" || r=$?
-		fold "$o/output.log"
-		case $r in
-		0) ;;
-		124) fail "$k/guest-vm" "timeout after ${GUEST_TMO}s (tests/results/guest-$k/console.log)" ;;
-		125) fail "$k/guest-vm" "guest $(cat "$o/status" 2>/dev/null || echo failed) (tests/results/guest-$k/console.log: $(grep -m1 -E 'Kernel panic|BUG|Oops|FATAL' "$o/console.log"))" ;;
-		*) grep -q '^FAIL ' "$o/output.log" || fail "$k/guest-suite" "suite.sh exited $r: $(tail -n1 "$o/output.log")" ;;
-		esac
-	fi
-	local t=$(($(date +%s) - GSTART[$ph]))
-	printf '%-12s %5ds  (in parallel)\n' "$ph" "$t" >>"$TIMES"
-	echo "==== $ph: ${t}s (in parallel with the phases after build)" >&2
-}
-want guest-6.12 && guest_start guest-6.12 "$K612"
-want guest-6.1 && guest_start guest-6.1 "$K61"
-if want kernel && [ -x tests/kernel/run.sh ]; then
-	echo "==== kernel: tests/kernel/run.sh started in the background" >&2
-	KSTART=$(date +%s)
-	setsid tests/kernel/run.sh >"$RES/kernel.log" 2>"$RES/kernel.err" </dev/null &
-	KPID=$!
-	BGPIDS+=($!)
 fi
 
 # --- sparse (C=2) -----------------------------------------------------------------
@@ -260,40 +251,250 @@ if want dkms; then
 fi
 
 # --- host CLI unit tests -----------------------------------------------------------
+# check: ASan + UBSan builds (LeakSanitizer reports leaks); check-full:
+# valgrind memcheck with a full leak check as well (~8 min here).
+tools_test() {	# LOG [MAKEARGS]: one run of make -C tools test, folded
+	local log=$1 r
+	shift
+	make -C tools clean >/dev/null 2>&1
+	make -C tools "$@" test >"$log" 2>&1
+	r=$?
+	fold "$log" "tools/$([ $# -gt 0 ] && echo asan/)"
+	if [ $r -ne 0 ] && ! grep -q '^FAIL ' "$log"; then
+		fail tools/make-test "make -C tools $* test exited $r: $(grep -m1 -iE 'error' "$log")"
+	fi
+}
 if want tools; then
 	phase_start tools
 	if [ -f tools/Makefile ] && grep -q '^test:' tools/Makefile; then
-		make -C tools test >"$RES/tools-test.log" 2>&1
-		r=$?
-		fold "$RES/tools-test.log" tools/
-		if [ $r -ne 0 ] && ! grep -q '^FAIL ' "$RES/tools-test.log"; then
-			fail tools/make-test "make -C tools test exited $r: $(grep -m1 -iE 'error' "$RES/tools-test.log")"
-		fi
+		tools_test "$RES/tools-test-asan.log" SANITIZE=1
+		[ "$TIER" = full ] && tools_test "$RES/tools-test.log"
+		# the plain CLI, as the guest cases run it
+		make -C tools clean >/dev/null 2>&1
+		make -C tools >"$RES/tools-build.log" 2>&1 || fail tools/build "make -C tools failed"
 	else
 		echo "(tools/Makefile has no test target)" >&2
 	fi
 	phase_end
 fi
 
-want guest-6.12 && guest_finish guest-6.12 "$K612"
-want guest-6.1 && guest_finish guest-6.1 "$K61"
-
-# --- debug kernel + KUnit (tests/kernel/run.sh, if provided; background) ----------
-if want kernel && [ -n "${KPID:-}" ]; then
-	echo "==== kernel" >&2
+# --- guests ---------------------------------------------------------------------
+# Wait for the debug kernel: no guest runs beside a kernel build.
+if [ -n "${KBPID:-}" ]; then
+	echo "==== kernel-build: waiting" >&2
+	KWAIT=$(date +%s)
 	r=0
-	wait "$KPID" || r=$?
-	fold "$RES/kernel.log"
-	if [ $r -ne 0 ] && ! grep -q '^FAIL ' "$RES/kernel.log"; then
-		fail kernel/run "tests/kernel/run.sh exited $r: $(tail -n1 "$RES/kernel.err")"
+	wait "$KBPID" || r=$?
+	t=$(cat "$RES/kernel-build.time" 2>/dev/null || echo $(($(date +%s) - KBSTART)))
+	printf '%-14s %5ds  (beside the host phases; waited %ds for it)\n' kernel-build "$t" \
+		"$(($(date +%s) - KWAIT))" >>"$TIMES"
+	if [ $r -eq 0 ]; then
+		pass debug/kernel-build
+	else
+		fail debug/kernel-build "tests/kernel/build-kernel.sh exited $r: $(grep -m1 -E 'ERROR|error:' "$RES/kernel-build.log")"
 	fi
-	t=$(($(date +%s) - KSTART))
-	printf '%-12s %5ds  (in parallel)\n' kernel "$t" >>"$TIMES"
-	echo "==== kernel: ${t}s (in parallel)" >&2
+	echo "==== kernel-build: ${t}s" >&2
+fi
+[ -f tools/stackblk ] || make -C tools >"$RES/tools-build.log" 2>&1
+. tests/lib/tiers.sh
+tier_check=$(sb_table_check tests/guest/cases)
+if [ -z "$tier_check" ]; then
+	pass host/case-table
+else
+	fail host/case-table "$(echo "$tier_check" | head -n1) ($(echo "$tier_check" | wc -l) problem(s))"
 fi
 
+# guest_diag DIR KID: why a guest died - the case that was running, the
+# console's oops lines, and the command that reruns that case alone
+guest_diag() {
+	local o=$1 kid=$2 c
+	c=$(grep -o 'stackblk-test: \(start\|end\) [^ ]*' "$o/console.log" 2>/dev/null | tail -n1)
+	case $c in *start*) c=${c##* } ;; *) c="" ;; esac
+	echo "    running case: ${c:-none (between cases)}"
+	[ -n "$c" ] && echo "    rerun only this case: tests/run-case.sh --kernel $kid --tier $TIER $c"
+	echo "    console (${o#$REPO/}/console.log):"
+	grep -m1 -A 24 -E 'Oops|BUG:|Kernel panic|general protection|RIP:' "$o/console.log" 2>/dev/null |
+		sed 's/^/      /'
+}
+
+# run_guest NAME KVER CASES...: one Debian-kernel guest running CASES
+run_guest() {
+	local name=$1 k=$2 o=$RES/guest-$2 r=0 t0 tmo=300 c lines missing kc
+	shift 2
+	t0=$(date +%s)
+	kc=$(sb_kernel_class "$k")
+	for c in "$@"; do tmo=$((tmo + $(sb_case_limit "$c" "$kc" "$TIER") + 150)); done
+	tests/vm/run-vm.sh --kernel "$k" --smp 2 --timeout "$tmo" --out "$o" \
+		-- env SB_TIER="$TIER" tests/guest/suite.sh "$@" >"$RES/$name.vm.log" 2>&1 </dev/null || r=$?
+	{
+		grep -E '^(PASS|FAIL|SKIP) |^    ' "$o/output.log" 2>/dev/null
+		case $r in
+		0|1) ;;
+		*)
+			if [ $r -eq 124 ]; then
+				echo "FAIL $k/guest-vm: timeout after ${tmo}s (sum of the case limits)"
+			else
+				echo "FAIL $k/guest-vm: guest $(cat "$o/status" 2>/dev/null || echo failed), exit $r"
+			fi
+			guest_diag "$o" "$k"
+			lines=$(grep -E '^(PASS|FAIL|SKIP) ' "$o/output.log" 2>/dev/null)
+			for c in "$@"; do
+				grep -q " $k/$c[:]\?\( \|$\)" <<<"$lines" ||
+					echo "FAIL $k/$c: not run: the guest died before it finished"
+			done
+			;;
+		esac
+	} >"$RES/$name.results"
+	sed "s|^|case  |" "$o/case-times.txt" 2>/dev/null >"$RES/$name.case-times"
+	echo "$name $(($(date +%s) - t0))" >"$RES/$name.time"
+}
+
+# run_debug PART CASES...: one debug-kernel guest (tests/kernel/run.sh: its
+# cases, the whole-log checks, kmemleak; KUnit in part 1)
+run_debug() {
+	local part=$1 t0 r=0 o=$RES/debug n=kernel pre=debug/
+	shift
+	[ "$part" = 1 ] || { o=$RES/debug-$part; n=kernel-$part; pre=debug/part$part/; }
+	t0=$(date +%s)
+	SB_TIER=$TIER SB_DEBUG_CASES="$*" SB_DEBUG_OUT="$o" SB_DEBUG_PREFIX=$pre SB_DEBUG_PREBUILT=1 \
+		SB_DEBUG_KUNIT=$([ "$part" = 1 ] && echo 1 || echo 0) SB_DEBUG_SUITE=$([ $# -gt 0 ] && echo 1 || echo 0) \
+		tests/kernel/run.sh >"$RES/$n.log" 2>"$RES/$n.err" </dev/null || r=$?
+	{
+		grep -E '^(PASS|FAIL|SKIP) ' "$RES/$n.log"
+		if [ $r -ne 0 ] && ! grep -q '^FAIL ' "$RES/$n.log"; then
+			echo "FAIL $n/run: tests/kernel/run.sh exited $r: $(tail -n1 "$RES/$n.err")"
+		fi
+		if grep -q '^FAIL debug/guest' "$RES/$n.log"; then
+			guest_diag "$o" debug
+		fi
+		# a failed case: the lines suite.sh wrote under it
+		grep -E '^    ' "$o/suite.out" 2>/dev/null
+	} >"$RES/$n.results"
+	sed "s|^|case  |" "$o/case-times.txt" 2>/dev/null >"$RES/$n.case-times"
+	echo "$n $(($(date +%s) - t0))" >"$RES/$n.time"
+}
+
+# run_clone_path: the suite from clones whose paths are hard for a guest:
+# under /tmp (the guest mounts its own tmpfs there) and under $HOME, each
+# with a space in a directory name
+run_clone_path() {
+	local t0 base d n=0 k=$K612 r
+	t0=$(date +%s)
+	: >"$RES/clone-path.results"
+	for base in /tmp "$HOME"; do
+		n=$((n + 1))
+		d=$(mktemp -d "$base/stackblk clone.XXXXXX") || { echo "FAIL host/clone-path-$n: mktemp in $base" >>"$RES/clone-path.results"; continue; }
+		mkdir -p "$d/repo dir"
+		(git ls-files -co --exclude-standard -z | cpio -0 -pdm --quiet "$d/repo dir") 2>/dev/null ||
+			tar -c --exclude=./build --exclude=./tests/results . | tar -x -C "$d/repo dir"
+		mkdir -p "$d/repo dir/build/$k" && cp "build/$k/stackblk.ko" "$d/repo dir/build/$k/"
+		r=0
+		"$d/repo dir/tests/vm/run-vm.sh" --kernel "$k" --smp 2 --timeout 600 \
+			--out "$d/repo dir/tests/results/clone" -- \
+			bash -c 'pwd; SB_TIER=check tests/guest/suite.sh 01-load-unload' >"$RES/clone-path-$n.log" 2>&1 || r=$?
+		if [ $r -eq 0 ] && grep -q "^PASS .*/01-load-unload" "$d/repo dir/tests/results/clone/output.log" &&
+			grep -qxF "$d/repo dir" "$d/repo dir/tests/results/clone/output.log"; then
+			echo "PASS host/clone-path/${base#/}" >>"$RES/clone-path.results"
+		else
+			echo "FAIL host/clone-path/${base#/}: suite in '$d/repo dir' exited $r: $(tail -n 2 "$d/repo dir/tests/results/clone/output.log" 2>/dev/null | tr '\n' ' ')" >>"$RES/clone-path.results"
+			cp -a "$d/repo dir/tests/results/clone" "$RES/clone-path-$n" 2>/dev/null
+		fi
+		rm -rf "$d"
+	done
+	echo "clone-path $(($(date +%s) - t0))" >"$RES/clone-path.time"
+}
+
+# The plan: jobs per lane, each lane one host core (one TCG thread per
+# guest).  The Debian guests go first; the debug kernel's cases are then
+# dealt, longest first, to whichever lane has less work (by their limits,
+# which are measured times x 4), in two debug guests.
+C612=$(sb_tier_cases "$TIER" 6.12 | tr '\n' ' ')
+C61=$(sb_tier_cases "$TIER" 6.1 | tr '\n' ' ')
+load() {	# CLASS CASES...: sum of the limits
+	local k=$1 c n=0
+	shift
+	for c in "$@"; do n=$((n + $(sb_case_limit "$c" "$k" "$TIER"))); done
+	echo $n
+}
+D1="" D2=""
+if want kernel; then
+	# shellcheck disable=SC2086
+	if [ "$TIER" = full ]; then
+		l1=$(($(load 6.12 $C612) + $(load 6.1 $C61))) l2=600
+	else
+		l1=$(load 6.12 $C612) l2=$(($(load 6.1 $C61) + 600))
+	fi
+	while read -r lim c; do
+		if [ "$LANES" -lt 2 ] || [ "$l2" -le "$l1" ]; then
+			D1="$D1 $c" l2=$((l2 + lim))
+		else
+			D2="$D2 $c" l1=$((l1 + lim))
+		fi
+	done < <(for c in $(sb_tier_cases "$TIER" debug); do
+		echo "$(sb_case_limit "$c" debug "$TIER") $c"; done | sort -rn)
+	# the debug kernel's modules, once for both debug guests
+	KOUT=$(cat "$RES/kernel-build.out" 2>/dev/null | tail -n1)
+	[ -d "$KOUT/build" ] || KOUT=$(tests/kernel/build-kernel.sh 2>>"$RES/kernel-build.log")
+	tests/lib/build-modules.sh "$KOUT/build" >"$RES/build-debug.log" 2>&1 ||
+		fail build/debug "stackblk.ko did not build against the debug kernel (tests/results/build-debug.log)"
+fi
+guest_job() {	# JOB: run one planned guest
+	case $1 in
+	guest-6.12|guest-6.1)
+		local k=$K612 c=$C612
+		[ "$1" = guest-6.1 ] && k=$K61 c=$C61
+		if [ -z "$k" ] || [ -z "${BUILT[$k]:-}" ]; then
+			echo "FAIL $1: kernel not installed or stackblk.ko not built for it" >"$RES/$1.results"
+		else
+			# shellcheck disable=SC2086
+			run_guest "$1" "$k" $c
+		fi ;;
+	kernel) run_debug 1 $D1 ;;
+	kernel-2) if [ -n "$D2" ]; then run_debug 2 $D2; else : >"$RES/$1.results"; fi ;;
+	clone-path)
+		if [ -z "$K612" ] || [ -z "${BUILT[$K612]:-}" ]; then
+			echo "FAIL host/clone-path: stackblk.ko not built for 6.12" >"$RES/$1.results"
+		else
+			run_clone_path
+		fi ;;
+	esac
+}
+planned() { want "${1%-2}"; }	# kernel-2: the second debug guest
+if [ "$TIER" = full ]; then
+	PLAN=("guest-6.12 guest-6.1 kernel-2" "kernel")
+else
+	PLAN=("guest-6.12 kernel-2" "guest-6.1 kernel clone-path")
+fi
+[ "$LANES" -ge 2 ] || PLAN=("${PLAN[*]}")
+JOBS_ORDER=()
+LPIDS=()
+GT0=$(date +%s)
+for lane in "${PLAN[@]}"; do
+	jobs_here=()
+	for j in $lane; do planned "$j" && jobs_here+=("$j") && JOBS_ORDER+=("$j"); done
+	[ ${#jobs_here[@]} -gt 0 ] || continue
+	echo "==== guests: lane ${#LPIDS[@]}: ${jobs_here[*]}" >&2
+	( for j in "${jobs_here[@]}"; do guest_job "$j"; done ) </dev/null &
+	LPIDS+=($!)
+	BGPIDS+=($!)
+done
+for p in "${LPIDS[@]}"; do wait "$p"; done
+for j in "${JOBS_ORDER[@]}"; do
+	echo "==== $j" >&2
+	[ -f "$RES/$j.results" ] || { fail "$j" "produced no results"; continue; }
+	while IFS= read -r l; do
+		case $l in
+		PASS\ *|FAIL\ *|SKIP\ *) result "$l" ;;
+		*) echo "$l" ;;
+		esac
+	done <"$RES/$j.results"
+	[ -f "$RES/$j.time" ] && printf '%-14s %5ds  (guest lane)\n' $(cat "$RES/$j.time") >>"$TIMES"
+done
+printf '%-14s %5ds  (both lanes)\n' guests "$(($(date +%s) - GT0))" >>"$TIMES"
+for j in "${JOBS_ORDER[@]}"; do cat "$RES/$j.case-times" 2>/dev/null; done >>"$TIMES"
+
 # --- summary ----------------------------------------------------------------------------
-printf '%-12s %5ds\n' total "$(($(date +%s) - T_ALL))" >>"$TIMES"
+printf '%-14s %5ds\n' total "$(($(date +%s) - T_ALL))" >>"$TIMES"
 echo "==== wall time per phase" >&2
 cat "$TIMES" >&2
 np=$(grep -c '^PASS ' "$SUMMARY")

@@ -11,7 +11,7 @@ PKGS=(
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.12
 	fio bpftrace dmsetup dkms sparse kmod cryptsetup-bin util-linux
-	xz-utils bc flex bison libelf-dev libssl-dev python3 e2fsprogs
+	xz-utils bc flex bison libelf-dev libssl-dev python3 e2fsprogs ccache
 	make gcc perl cpio coreutils mount diffutils procps
 )
 

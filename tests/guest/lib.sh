@@ -21,6 +21,19 @@ SB_REASON=${SB_REASON:-/tmp/stackblk-reason.$$}
 SB_ART=${SB_ART:-/tmp/stackblk-art.$$}
 mkdir -p "$SB_ART"
 
+# Tier (tests/README.md): `make check` runs every case once with these
+# lighter parameters (SB_TIER=check); `make check-full` with the full ones.
+# Each knob can still be set on its own.
+SB_TIER=${SB_TIER:-full}
+if [ "$SB_TIER" = check ]; then
+	: "${SB_FIO_REGION:=4}"		# MiB per fio job region (05, 06; full: 16)
+	: "${SB_STAGE_MB:=2}"		# MiB of random I/O per stage matrix (full: 4)
+	: "${SB_LOOP_CREATE:=10}"	# 73: create/remove cycles (full: 100)
+	: "${SB_LOOP_INSMOD:=5}"	# 73: insmod/rmmod cycles (full: 50)
+	: "${SB_RACE_KB:=256}"		# 55: KiB per racing job (full: 2048)
+	: "${SB_CRYPT_IVS:=alt}"	# 56, 57: one IV kind per subset, both kinds in all (full: "0 1")
+fi
+
 # Lines that must never show up in dmesg.
 SB_BAD_RE='WARNING|(^|[^A-Za-z_])BUG([^A-Za-z_]|$)|lockdep|KASAN|UBSAN|kmemleak|ODEBUG|sleeping function called|Oops|general protection|INFO: task .* blocked|possible circular|hung_task|Call Trace|list_(add|del) corruption|refcount_t:'
 
@@ -399,14 +412,18 @@ sb_stage_matrix() {
 	SB_MATRIX_N=$((SB_MATRIX_N + 1))
 }
 # sb_crypt_matrix CS: sb_stage_matrix for every stage subset with crypt,
-# crypt_sector_size CS, each with iv_large_sectors 0 and 1
+# crypt_sector_size CS, each with iv_large_sectors 0 and 1 (SB_CRYPT_IVS;
+# "alt": 0 and 1 by turns, so each subset runs once and each IV kind twice)
 sb_crypt_matrix() {
 	local cs=$1 st iv
 	local key=fedcba98765432100123456789abcdeffedcba98765432100123456789abcdef00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
 	modprobe xts 2>/dev/null
 	modprobe aesni_intel 2>/dev/null
+	local n=0 ivs
 	for st in crypt split,crypt merge,crypt merge,split,crypt; do
-		for iv in 0 1; do
+		ivs=${SB_CRYPT_IVS:-0 1}
+		[ "$ivs" = alt ] && ivs=$((n++ % 2))
+		for iv in $ivs; do
 			sb_stage_matrix "c${st//,/-}-$cs-$iv" stages="$st" split_boundary=65536 \
 				merge_max_bytes=262144 crypt_sector_size="$cs" crypt_iv_large_sectors=$iv \
 				crypt_key=$key

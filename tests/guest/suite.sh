@@ -5,12 +5,17 @@
 #
 # Runs every tests/guest/cases/*.sh (sorted; only those whose name starts with
 # one of PATTERNs if given), each in its own process with lib.sh sourced,
-# under a time limit (SB_CASE_TIMEOUT, default 900 s), with `dmesg -C` before
-# and a dmesg check after.  Prints exactly one line per case:
+# under its time limit, with `dmesg -C` before and a dmesg check after.  The
+# limit is the case's row in the table of tests/README.md (tests/lib/tiers.sh:
+# measured time with a 4x margin; x4 again for SB_TIER=full);
+# SB_CASE_TIMEOUT overrides it for every case.  Prints exactly one line per case:
 #   PASS <kver>/<case> | FAIL <kver>/<case>: <reason> | SKIP <kver>/<case>: <reason>
-# (a failing case's log tail follows, indented).  After a case that oopsed the
-# kernel, the remaining cases are reported as FAIL (not run).  Logs and per-case dmesg go
-# to $STACKBLK_RESULTS/guest-<kver>/.  Exit status 1 if any case failed.
+# A failing case is followed, indented, by the time it took, the command that
+# reruns only that case on this kernel, its dmesg lines that broke the rules
+# and its log tail.  After a case that oopsed the kernel, the remaining cases
+# are reported as FAIL (not run).  Logs and per-case dmesg go to
+# $STACKBLK_RESULTS/guest-<kver>/; "<kver>/<case> <seconds>" lines to
+# $STACKBLK_RESULTS/case-times.txt.  Exit status 1 if any case failed.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -18,8 +23,17 @@ export SB_REPO=${SB_REPO:-$(cd "$HERE/../.." && pwd)}
 cd "$SB_REPO" || exit 1
 KVER=$(uname -r)
 ART=${STACKBLK_RESULTS:-/tmp/stackblk-results}/guest-$KVER
-CASE_TMO=${SB_CASE_TIMEOUT:-900}
+TIMES=${STACKBLK_RESULTS:-/tmp/stackblk-results}/case-times.txt
 mkdir -p "$ART"
+# shellcheck source=../lib/tiers.sh
+. "$SB_REPO/tests/lib/tiers.sh"
+KCLASS=$(sb_kernel_class "$KVER")
+# the one command that reruns a case here (tests/run-case.sh)
+rerun() {
+	local k=$KCLASS
+	[ "$k" = debug ] || k=$KVER
+	printf 'tests/run-case.sh --kernel %s --tier %s %s' "$k" "${SB_TIER:-full}" "$1"
+}
 export SB_ART=$ART SB_REASON=$ART/.suite.reason
 # Load a private copy of the module: the host may rebuild build/ (9p) meanwhile.
 if [ -z "${STACKBLK_KO:-}" ] && [ -f "build/$KVER/stackblk.ko" ]; then
@@ -57,7 +71,8 @@ selected() {
 
 npass=0 nfail=0 nskip=0
 oopsed=""	# after an oops the kernel is unreliable: the rest is not run
-for c in $(ls "$HERE"/cases/*.sh 2>/dev/null | sort); do
+for c in "$HERE"/cases/*.sh; do	# glob: sorted, and safe with spaces in the path
+	[ -f "$c" ] || continue
 	name=$(basename "$c" .sh)
 	selected "$name" "$@" || continue
 	if [ -n "$oopsed" ]; then
@@ -65,6 +80,7 @@ for c in $(ls "$HERE"/cases/*.sh 2>/dev/null | sort); do
 		nfail=$((nfail + 1))
 		continue
 	fi
+	CASE_TMO=${SB_CASE_TIMEOUT:-$(sb_case_limit "$name" "$KCLASS" "${SB_TIER:-full}")}
 	log=$ART/$name.log
 	reason=$ART/$name.reason
 	rm -f "$reason"
@@ -92,7 +108,8 @@ for c in $(ls "$HERE"/cases/*.sh 2>/dev/null | sort); do
 	dmesg >"$ART/$name.dmesg"
 	bad=$(grep -E -m1 "$SB_BAD_RE" "$ART/$name.dmesg")
 	dur=$(($(date +%s) - start))
-	echo "# $name: exit $rc, ${dur}s" >>"$log"
+	echo "# $name: exit $rc, ${dur}s (limit ${CASE_TMO}s)" >>"$log"
+	echo "$KVER/$name $dur" >>"$TIMES"
 	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 		rc=1
 		why="timeout after ${CASE_TMO}s${why:+ ($why)}"
@@ -117,7 +134,15 @@ for c in $(ls "$HERE"/cases/*.sh 2>/dev/null | sort); do
 	*)
 		[ -n "$why" ] || why="exit $rc: $(grep -v '^[#+]' "$log" | tail -n1)"
 		echo "FAIL $KVER/$name: $why"
-		tail -n 25 "$log" | sed 's/^/    /'
+		{
+			echo "took ${dur}s (limit ${CASE_TMO}s); rerun only this case: $(rerun "$name")"
+			if [ -n "$bad" ]; then
+				echo "dmesg:"
+				grep -E -m1 -A 14 "$SB_BAD_RE" "$ART/$name.dmesg"
+			fi
+			echo "log tail ($ART/$name.log):"
+			tail -n 25 "$log"
+		} | sed 's/^/    /'
 		nfail=$((nfail + 1))
 		;;
 	esac

@@ -49,13 +49,21 @@ fi
 
 # ---- configure + build in a temp dir --------------------------------------
 JOBS=${JOBS:-$(nproc)}
-TMP=$KOUT.tmp.$$
-rm -rf "$SB_CACHE/kernel/$(basename "$KOUT")".tmp.*
+# A fixed temporary name (the lock above keeps builds apart): the compiler
+# sees the same paths every time, so ccache hits after an interrupted build
+# or a recipe change that left the config alone.
+TMP=$KOUT.tmp
+rm -rf "$SB_CACHE/kernel/$(basename "$KOUT")".tmp*
 mkdir -p "$TMP/build"
 trap 'rm -rf "$TMP"' EXIT
 B=$TMP/build
 LOG=$TMP/build.log
-mk() { make -C "$SRC" O="$B" ARCH=x86_64 "$@"; }
+CC_ARG=()
+if command -v ccache >/dev/null; then
+	export CCACHE_DIR=$SB_CACHE/ccache CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-2G}
+	CC_ARG=(CC="ccache gcc")
+fi
+mk() { make -C "$SRC" O="$B" ARCH=x86_64 "${CC_ARG[@]}" "$@"; }
 
 sb_log "configuring (allnoconfig + $(basename "$SB_FRAGMENT"))"
 mk allnoconfig >>"$LOG" 2>&1
@@ -79,7 +87,7 @@ done <"$SB_FRAGMENT"
 sb_log "config verified: every option of the fragment is set"
 
 T0=$(date +%s)
-sb_log "building kernel with -j$JOBS (log: $LOG; ~10 min from scratch)"
+sb_log "building kernel with -j$JOBS${CC_ARG:+ (ccache)} (log: $LOG)"
 if ! mk -j"$JOBS" bzImage modules >>"$LOG" 2>&1; then
 	tail -n 40 "$LOG" >&2
 	sb_die "kernel build failed; full log was $LOG"

@@ -13,7 +13,7 @@ SB_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SB_CACHE=${STACKBLK_CACHE:-${HOME:-/root}/.cache/stackblk}
 SB_FRAGMENT=$SB_REPO/tests/kernel/stackblk-debug.config
 SB_SRCPKG=linux-source-6.12
-SB_RECIPE=3	# bump when build-kernel.sh changes what ends up in the cache
+SB_RECIPE=4	# bump when build-kernel.sh changes what ends up in the cache
 
 sb_log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 sb_die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
@@ -35,7 +35,7 @@ sb_apt_ensure() {
 
 sb_build_deps() {
 	sb_apt_ensure "$SB_SRCPKG" build-essential flex bison bc libelf-dev libssl-dev \
-		python3 xz-utils kmod cpio
+		python3 xz-utils kmod cpio ccache
 }
 
 sb_srcver() {

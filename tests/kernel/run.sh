@@ -22,18 +22,20 @@
 # Exit 1 if anything failed.  Progress and timings go to stderr; artefacts to
 # tests/results/debug/ (or $SB_DEBUG_OUT).  Env:
 #   SB_DEBUG_SUITE=0      skip the guest suite (KUnit + checks only)
-#   SB_DEBUG_BUDGET=1800  seconds for guest cases on the debug kernel (KASAN +
-#                         lockdep under TCG is slow); cases not started by
-#                         then are SKIP lines; 0 = run them all
-#   SB_DEBUG_FIRST=a,b    case-name substrings to run first (default below)
-#   SB_DEBUG_ONLY=1       run only the SB_DEBUG_FIRST cases (0 = then the rest)
-#   SB_CASE_TIMEOUT=600   limit per guest case (under KASAN+TCG, with the
-#                         Debian guests running beside it, one insmod takes
-#                         ~9 s and one create/remove cycle ~28 s)
+#   SB_DEBUG_KUNIT=0      skip KUnit (run-all.sh splits the cases over two
+#                         guests; KUnit runs in one of them)
+#   SB_DEBUG_PREFIX=debug/  prefix of the whole-log check names
+#   SB_DEBUG_PREBUILT=1   use build/<release>/stackblk.ko as it is
+#   SB_DEBUG_CASES="a b"  the guest cases to run (default: the debug-kernel
+#                         column of the table in tests/README.md for
+#                         SB_TIER=check, every case for SB_TIER=full)
+#   SB_TIER=check|full    light or full case parameters (tests/guest/lib.sh)
 #   SB_LOOP_CREATE=6 SB_LOOP_INSMOD=4  create/remove and insmod/rmmod
-#                         cycles of 73-lifecycle-loops (100 and 50 on the
-#                         Debian kernels)
-#   SB_DEBUG_TIMEOUT      limit for the whole VM (default budget + 1200 s)
+#                         cycles of 73-lifecycle-loops (KASAN + lockdep
+#                         under TCG: ~28 s per create/remove cycle; 3 and 2
+#                         for SB_TIER=check)
+#   SB_DEBUG_TIMEOUT      limit for the whole VM (default: the cases' limits
+#                         + 600 s for boot, KUnit and kmemleak)
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 cd "$SB_REPO"
@@ -51,17 +53,17 @@ KOUT=$(tests/kernel/build-kernel.sh) || {
 T1=$(date +%s)
 KREL=$(cat "$KOUT/kernelrelease")
 
-# Guest cases that the debug instrumentation has most to say about (teardown
-# races, error paths, every I/O type, stages) run first; the time budget may
-# cut off the rest (they run on the Debian kernels anyway).
-# The reliability cases (70-79) come first: backing errors, stalls, removal
-# and lifecycle are where lockdep, KASAN and kmemleak find most.  pci-remove
-# brings the namespace back as nvme0n1 (stackblk lets go of the controller
-# before the rescan), so the cases after it still find their backing.
-DEBUG_FIRST=load-unload,fault-backing,fault-stages,timeout-stall,lifecycle-loops,pci-remove,hostile-input,privilege,cpu-hotplug,rmmod-busy,rmdir-under-io,power0-under-io,stage-merge,passthrough-bytes,flush,discard,stats-exact,stage-exact,stage-config,bad-input
+. tests/lib/tiers.sh
+TIER=${SB_TIER:-check}
+CASES=${SB_DEBUG_CASES:-$(sb_tier_cases "$TIER" debug | tr '\n' ' ')}
+vm_tmo=600
+for c in $CASES; do vm_tmo=$((vm_tmo + $(sb_case_limit "$c" debug "$TIER") + 150)); done
 
 guest_args=(--modroot "$KOUT/modroot" --kmemleak)
-if KO=$(tests/kunit/build.sh "$KOUT/build"); then
+KO=""
+if [ "${SB_DEBUG_KUNIT:-1}" = 0 ]; then
+	:
+elif KO=$(tests/kunit/build.sh "$KOUT/build"); then
 	guest_args+=(--kunit "$KO")
 else
 	say "FAIL kunit/build: stackblk_kunit.ko did not build"
@@ -69,7 +71,9 @@ else
 fi
 suite=0
 if [ -x tests/guest/suite.sh ] && [ "${SB_DEBUG_SUITE:-1}" != 0 ]; then
-	if [ -x tests/lib/build-modules.sh ]; then
+	if [ "${SB_DEBUG_PREBUILT:-0}" = 1 ] && [ -f "build/$KREL/stackblk.ko" ]; then
+		:	# run-all.sh built it once for every debug guest
+	elif [ -x tests/lib/build-modules.sh ]; then
 		tests/lib/build-modules.sh "$KOUT/build" >"$OUT/build-module.log" 2>&1
 	else	# same approach: a private copy of the sources per kernel
 		b=$SB_REPO/build/$KREL && rm -rf "$b" && mkdir -p "$b" &&
@@ -87,13 +91,12 @@ T2=$(date +%s)
 
 echo "debug: booting $KREL (TCG) for KUnit$([ $suite = 1 ] && echo " + guest suite") ..." >&2
 vmrc=0
-budget=${SB_DEBUG_BUDGET:-1800}
-case_tmo=${SB_CASE_TIMEOUT:-600}
 tests/vm/run-vm.sh --kernel "$KOUT/build/arch/x86/boot/bzImage" --smp 2 --mem 2048 \
-	--timeout "${SB_DEBUG_TIMEOUT:-$((budget + case_tmo + 900))}" --out "$OUT" -- \
-	env SB_CASE_TIMEOUT="$case_tmo" SB_DEBUG_BUDGET="$budget" \
-	SB_LOOP_CREATE="${SB_LOOP_CREATE:-6}" SB_LOOP_INSMOD="${SB_LOOP_INSMOD:-4}" \
-	SB_DEBUG_FIRST="${SB_DEBUG_FIRST:-$DEBUG_FIRST}" SB_DEBUG_ONLY="${SB_DEBUG_ONLY:-1}" \
+	--timeout "${SB_DEBUG_TIMEOUT:-$vm_tmo}" --out "$OUT" -- \
+	env SB_TIER="$TIER" SB_DEBUG_CASES="$CASES" \
+	${SB_CASE_TIMEOUT:+SB_CASE_TIMEOUT="$SB_CASE_TIMEOUT"} \
+	SB_LOOP_CREATE="${SB_LOOP_CREATE:-$([ "$TIER" = full ] && echo 6 || echo 3)}" \
+	SB_LOOP_INSMOD="${SB_LOOP_INSMOD:-$([ "$TIER" = full ] && echo 4 || echo 2)}" \
 	tests/kernel/guest.sh "${guest_args[@]}" >"$OUT/run-vm.log" 2>&1 || vmrc=$?
 T3=$(date +%s)
 [ $vmrc -eq 0 ] || say "FAIL debug/guest: run-vm.sh exit $vmrc, status $(cat "$OUT/status" 2>/dev/null): $(tail -n 3 "$OUT/run-vm.log" | tr '\n' ' ')"
@@ -120,7 +123,7 @@ if [ $suite = 1 ]; then
 fi
 
 # whole-boot debug checks + kmemleak
-python3 tests/kernel/debug-scan.py --prefix debug/ --kmemleak "$OUT/kmemleak.txt" \
+python3 tests/kernel/debug-scan.py --prefix "${SB_DEBUG_PREFIX:-debug/}" --kmemleak "$OUT/kmemleak.txt" \
 	"$OUT/dmesg.txt" 2>>"$OUT/summary.txt" | tee -a "$res"
 
 np=$(grep -c '^PASS ' "$res")

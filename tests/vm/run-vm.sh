@@ -100,10 +100,19 @@ elif probe_kvm; then
 else
 	accel=tcg
 fi
+# TCG runs all vCPUs of a guest in one host thread (thread=single) unless
+# STACKBLK_TCG_THREAD=multi.  QEMU before 8.1 (Debian 12 has 7.2) can run a
+# stale translation of kernel text that another vCPU has just patched
+# (text_poke_bp: jump labels, static calls, tracepoints, kprobes): the guest
+# then dies in "Oops: int3" on an int3 that the kernel already removed.  Fixed
+# upstream by "accel/tcg: Always lock pages before translation" (QEMU 8.1);
+# docs/testing.md has the reproducer.  One thread per guest is also what lets
+# run-all.sh plan host cores: a guest costs one core, whatever its -smp.
+tcg_thread=${STACKBLK_TCG_THREAD:-single}
 if [ "$accel" = kvm ]; then
 	accel_args=(-accel kvm -cpu host)
 else
-	accel_args=(-accel tcg,thread=multi -cpu max)
+	accel_args=(-accel "tcg,thread=$tcg_thread" -cpu max)
 fi
 
 # --- work area --------------------------------------------------------------
@@ -121,6 +130,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 mkdir -p "$tmp/job"
+# The repository is also shared on its own and mounted at its host path
+# (after the guest's /tmp tmpfs), so a clone under /tmp works as well.
+printf '%s\n' "$REPO" >"$tmp/job/repo-path"
 truncate -s "${disk_mb}M" "$tmp/disk.img"
 
 cmd=$(printf '%q ' "$@")
@@ -148,8 +160,9 @@ qemu=(qemu-system-x86_64 -machine q35 "${accel_args[@]}" -smp "$smp" -m "$mem"
 	-serial "file:$out/console.log"
 	-kernel "$vmlinuz" -initrd "$initrd" -append "$append"
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
-	-virtfs "local,path=$out,mount_tag=results,security_model=none,multidevs=remap"
+	-virtfs "local,path=${out//,/,,},mount_tag=results,security_model=none,multidevs=remap"
 	-virtfs "local,path=$tmp/job,mount_tag=job,security_model=none,readonly=on"
+	-virtfs "local,path=${REPO//,/,,},mount_tag=repo,security_model=none,readonly=on,multidevs=remap"
 	-drive "file=$tmp/disk.img,if=none,id=nvm0,format=raw,cache=writeback,discard=unmap"
 	-device nvme,serial=stackblk0,drive=nvm0
 	"${extra_args[@]}")

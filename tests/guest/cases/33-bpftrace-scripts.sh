@@ -30,10 +30,16 @@ for s in tools/bpftrace/*.bt; do
 		grep -Eq ' 1\.00x +1\.00x$' "$out" || fail "$n: no 1.00x second for passthrough" ;;
 	stackblk-cpu)
 		t=$(sed -n 's/^@complete\[[0-9]*, [0-9]*\]: \([0-9]*\)$/\1/p' "$out" | awk '{s += $1} END {print s + 0}')
-		# BPF skips a program that fires while another runs on the same
-		# CPU (a completion interrupt nested in an issue probe): allow
-		# that loss, never more events than requests.
-		[ "$t" -ge 1843 ] && [ "$t" -le 2048 ] || fail "$n: $t completions for 2048 requests" ;;
+		seen=$(sed -n 's/^@seen: \([0-9]*\)$/\1/p' "$out")
+		lost=$(sed -n 's/^@lost: \([0-9]*\)$/\1/p' "$out")
+		left=$(sed -n 's/^@left: \([0-9]*\)$/\1/p' "$out")
+		info "$n: $t completions in the matrix, @seen $seen, @lost $lost, @left $left"
+		[ -n "$seen" ] && [ -n "$lost" ] && [ -n "$left" ] || fail "$n: no @seen/@lost/@left lines"
+		[ "$t" = "$seen" ] || fail "$n: the matrix holds $t completions, @seen says $seen"
+		# fio has finished: every one of its 2048 requests is either in
+		# the matrix or accounted as lost, exactly
+		[ $((seen + lost + left)) = 2048 ] ||
+			fail "$n: @seen $seen + @lost $lost + @left $left != 2048 requests" ;;
 	esac
 done
 sb_destroy b0

@@ -5,6 +5,8 @@
 # Each job then verifies its own slots: no update may be lost.
 modprobe xts 2>/dev/null
 modprobe aesni_intel 2>/dev/null
+KB=${SB_RACE_KB:-2048}	# each job's region: KB / 4 read-modify-writes per job
+N=$((8 * KB / 4))	# writes of the 8 jobs, each a read-modify-write
 KEY=2b7e151628aed2a6abf7158809cf4f3c2b7e151628aed2a6abf7158809cf4f3c
 sb_load
 for st in crypt split,crypt; do
@@ -14,15 +16,15 @@ for st in crypt split,crypt; do
 	for eng in libaio io_uring; do
 		echo 1 >"/sys/block/stackblk$SB_IDX/stackblk/reset"
 		sb_fio "race-${st/,/-}-$eng" 600 --filename="$SB_DEV" --ioengine=$eng --numjobs=8 \
-			--offset=4M --offset_increment=512 --size=2M --rw=write:3584 --bs=512 \
+			--offset=4M --offset_increment=512 --size=${KB}k --rw=write:3584 --bs=512 \
 			--iodepth=16 --verify=crc32c --do_verify=1 --verify_fatal=1
 		r=$(sb_stat "$SB_IDX" rmw_ios)
 		info "$st $eng: rmw_ios=$r rmw_read_bytes=$(sb_stat "$SB_IDX" rmw_read_bytes)"
-		[ "$r" -ge 4096 ] || fail "rmw_ios = $r, expected one per 512 B write (>= 4096)"
+		[ "$r" -ge $N ] || fail "rmw_ios = $r, expected one per 512 B write (>= $N)"
 		[ "$(sb_stat "$SB_IDX" rmw_read_bytes)" = $((r * 4096)) ] || fail "rmw_read_bytes != rmw_ios * 4096"
 		# verify every job's slots again, all at once
 		sb_fio "race-${st/,/-}-$eng-reverify" 600 --filename="$SB_DEV" --ioengine=$eng --numjobs=8 \
-			--offset=4M --offset_increment=512 --size=2M --rw=write:3584 --bs=512 \
+			--offset=4M --offset_increment=512 --size=${KB}k --rw=write:3584 --bs=512 \
 			--iodepth=16 --verify=crc32c --verify_only
 		[ "$(sb_stat "$SB_IDX" errors)" = 0 ] || fail "errors"
 	done
