@@ -162,8 +162,12 @@ if want sparse; then
 			fail "sparse/$k" "sparse did not run: $(grep -m1 -E 'error|Error' "$RES/sparse-$k.log")"
 			continue
 		fi
-		w=$(grep -E "^$o/$k/(module|include)/[^:]+:[0-9]+:([0-9]+:)? (warning|error):" "$log" |
-			sed "s|$o/$k/||" | sort -u)
+		# sparse names the files by the directory kbuild built in (a
+		# fixed-string prefix: a release like 6.12.117+deb12 is no regex)
+		bd=$(readlink -f "$o/$k")
+		w=$(grep -E ':[0-9]+:([0-9]+:)? (warning|error):' "$log" |
+			awk -v p="$bd/" 'index($0, p) == 1 { print substr($0, length(p) + 1) }' |
+			grep -E '^(module|include)/' | sort -u)
 		if [ -z "$w" ]; then
 			pass "sparse/$k"
 		else
@@ -319,7 +323,7 @@ guest_diag() {
 
 # run_guest NAME KVER CASES...: one Debian-kernel guest running CASES
 run_guest() {
-	local name=$1 k=$2 o=$RES/guest-$2 r=0 t0 tmo=300 c lines missing kc
+	local name=$1 k=$2 o=$RES/guest-$2 r=0 t0 tmo=300 c lines kc
 	shift 2
 	t0=$(date +%s)
 	kc=$(sb_kernel_class "$k")
@@ -339,7 +343,7 @@ run_guest() {
 			guest_diag "$o" "$k"
 			lines=$(grep -E '^(PASS|FAIL|SKIP) ' "$o/output.log" 2>/dev/null)
 			for c in "$@"; do
-				grep -q " $k/$c[:]\?\( \|$\)" <<<"$lines" ||
+				grep -q " $k/${c}[:]\?\( \|$\)" <<<"$lines" ||
 					echo "FAIL $k/$c: not run: the guest died before it finished"
 			done
 			;;

@@ -67,7 +67,9 @@ mk() { make -C "$SRC" O="$B" ARCH=x86_64 "${CC_ARG[@]}" "$@"; }
 
 sb_log "configuring (allnoconfig + $(basename "$SB_FRAGMENT"))"
 mk allnoconfig >>"$LOG" 2>&1
-"$SRC/scripts/kconfig/merge_config.sh" -m -O "$B" "$B/.config" "$SB_FRAGMENT" >>"$LOG" 2>&1
+# merge_config.sh takes no path with whitespace: merge a copy
+cp "$SB_FRAGMENT" "$TMP/fragment.config"
+"$SRC/scripts/kconfig/merge_config.sh" -m -O "$B" "$B/.config" "$TMP/fragment.config" >>"$LOG" 2>&1
 mk olddefconfig >>"$LOG" 2>&1
 
 # Every option of the fragment must have ended up as written.

@@ -14,16 +14,16 @@ grep -qx 'CONFIG_KUNIT=[ym]' "$KDIR/include/config/auto.conf" ||
 KREL=$(cat "$KDIR/include/config/kernel.release")
 OUT=${2:-$REPO/build/kunit/$KREL}
 
-rm -rf "$OUT"
-mkdir -p "$OUT"
-cp -a "$REPO"/tests/kunit/Kbuild "$REPO"/tests/kunit/*.c "$REPO"/tests/kunit/*.h "$OUT/"
-cp -a "$REPO/module" "$REPO/include" "$OUT/"
-if ! make -C "$KDIR" M="$OUT" W=1 modules >"$OUT/build.log" 2>&1; then
-	sed "s|$OUT/||g" "$OUT/build.log" >&2
+. "$REPO/tests/lib/kbuild-dir.sh"
+B=$(sb_kbuild_dir "$OUT")
+cp -a "$REPO"/tests/kunit/Kbuild "$REPO"/tests/kunit/*.c "$REPO"/tests/kunit/*.h "$B/"
+cp -a "$REPO/module" "$REPO/include" "$B/"
+if ! make -C "$KDIR" M="$B" W=1 modules >"$B/build.log" 2>&1; then
+	sed "s|$B/||g" "$B/build.log" >&2
 	echo "build.sh: stackblk_kunit.ko build FAILED" >&2
 	exit 1
 fi
 if grep -q 'warning:' "$OUT/build.log"; then
-	grep -B2 -A3 'warning:' "$OUT/build.log" | sed "s|$OUT/||g" >&2
+	grep -B2 -A3 'warning:' "$B/build.log" | sed "s|$B/||g" >&2
 fi
 echo "$OUT/stackblk_kunit.ko"

@@ -27,6 +27,8 @@ while [ $# -gt 0 ]; do
 	*) targets+=("$1"); shift ;;
 	esac
 done
+# shellcheck source=kbuild-dir.sh
+. "$REPO/tests/lib/kbuild-dir.sh"
 mkdir -p "$OUTROOT"
 OUTROOT=$(cd "$OUTROOT" && pwd)
 
@@ -75,16 +77,15 @@ for t in "${targets[@]}"; do
 	# debug-kernel hook may run at the same time).
 	exec 9>"$OUTROOT/.lock-$kver"
 	flock 9
-	rm -rf "$out"
-	mkdir -p "$out"
-	cp -a "$REPO/Kbuild" "$REPO/module" "$REPO/include" "$out/"
+	bdir=$(sb_kbuild_dir "$out")
+	cp -a "$REPO/Kbuild" "$REPO/module" "$REPO/include" "$bdir/"
 	echo "build-modules: $kver (KDIR=$kdir) -> ${out#$REPO/}/stackblk.ko"
 	set +e
-	make -C "$kdir" M="$out" W=1 "${makeargs[@]}" modules >"$out/build.log" 2>&1
+	make -C "$kdir" M="$bdir" W=1 "${makeargs[@]}" modules >"$bdir/build.log" 2>&1
 	r=$?
 	set -e
 	# Show paths relative to the repo, not to the copy.
-	sed "s|$out/||g" "$out/build.log"
+	sed "s|$bdir/||g" "$bdir/build.log"
 	if [ $r -ne 0 ] || [ ! -f "$out/stackblk.ko" ]; then
 		echo "build-modules: $kver: BUILD FAILED (make exit $r)" >&2
 		rc=1
