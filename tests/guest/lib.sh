@@ -27,10 +27,10 @@ mkdir -p "$SB_ART"
 SB_TIER=${SB_TIER:-full}
 if [ "$SB_TIER" = check ]; then
 	: "${SB_FIO_REGION:=4}"		# MiB per fio job region (05, 06; full: 16)
-	: "${SB_STAGE_MB:=2}"		# MiB of random I/O per stage matrix (full: 4)
+	: "${SB_STAGE_MB:=1}"		# stage matrix: MiB random, MiB/4 seq 512 B, MiB seq odd (full: 4)
 	: "${SB_LOOP_CREATE:=10}"	# 73: create/remove cycles (full: 100)
 	: "${SB_LOOP_INSMOD:=5}"	# 73: insmod/rmmod cycles (full: 50)
-	: "${SB_RACE_KB:=256}"		# 55: KiB per racing job (full: 2048)
+	: "${SB_RACE_KB:=128}"		# 55: KiB per racing job (full: 2048)
 	: "${SB_CRYPT_IVS:=alt}"	# 56, 57: one IV kind per subset, both kinds in all (full: "0 1")
 fi
 
@@ -391,11 +391,11 @@ sb_stage_matrix() {
 			--verify_fatal=1 --verify_backlog=32
 		# sequential 512 B at an odd offset, then sequential 100 KiB + 512
 		[ $eng = libaio ] && sb_fio "$name-$eng-seq512" 600 --filename="$SB_DEV" --ioengine="$eng" \
-			--offset=$((base * 1048576 + 8 * 1048576 + 1536)) --size=1M --rw=write \
+			--offset=$((base * 1048576 + 8 * 1048576 + 1536)) --size=$((MB * 256))k --rw=write \
 			--bs=512 --iodepth=32 --iodepth_batch_submit=32 --verify=crc32c \
 			--do_verify=1 --verify_fatal=1
 		sb_fio "$name-$eng-seqodd" 600 --filename="$SB_DEV" --ioengine="$eng" \
-			--offset=$((base * 1048576 + 10 * 1048576 + 512)) --size=4M --rw=write \
+			--offset=$((base * 1048576 + 10 * 1048576 + 512)) --size=${MB}M --rw=write \
 			--bs=$((100 * 1024 + 512)) --iodepth=8 --verify=crc32c \
 			--do_verify=1 --verify_fatal=1
 	done

@@ -14,7 +14,8 @@ modprobe xts 2>/dev/null
 modprobe aesni_intel 2>/dev/null
 KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 B=$SB_BACKING
-BIO="python3 $SB_REPO/tests/guest/blkio.py"
+# a function, not a string: the repository path may hold spaces
+bio() { python3 "$SB_REPO/tests/guest/blkio.py" "$@"; }
 hole() {
 	dm_create sbhole "0 2048 linear $B 0
 2048 8 error
@@ -27,8 +28,8 @@ sb_load
 hole
 sb_create s backing=/dev/mapper/sbhole stages=split split_boundary=4096
 echo 1 >"/sys/block/stackblk$SB_IDX/stackblk/reset"
-$BIO write "$SB_DEV" 1040384 32768 16384 sp >"$SB_ART/split.w"
-$BIO read "$SB_DEV" 1040384 32768 16384 sp >"$SB_ART/split.r"
+bio write "$SB_DEV" 1040384 32768 16384 sp >"$SB_ART/split.w"
+bio read "$SB_DEV" 1040384 32768 16384 sp >"$SB_ART/split.r"
 info "split: $(tr '\n' ' ' <"$SB_ART/split.w") / $(tr '\n' ' ' <"$SB_ART/split.r")"
 [ "$(head -2 "$SB_ART/split.w" | tr '\n' ' ')" = "err 1040384 EIO 0 ok 1056768 0 " ] || fail "split: writes $(tr '\n' ' ' <"$SB_ART/split.w")"
 [ "$(tr '\n' ' ' <"$SB_ART/split.r")" = "err 1040384 EIO ok 1056768 " ] || fail "split: reads $(tr '\n' ' ' <"$SB_ART/split.r")"
