@@ -9,6 +9,10 @@
 # (as diskstats are); the key is readable by nobody, root included.
 SB=$SB_REPO/tools/stackblk
 [ -x "$SB" ] || make -s -C "$SB_REPO/tools" stackblk >/dev/null || fail "cannot build tools/stackblk"
+# nobody may not reach the repository (a clone under /root, mode 0700):
+# run world-readable copies of the CLI and of lib.sh
+cp "$SB" /tmp/stackblk-cli-76 && chmod 755 /tmp/stackblk-cli-76 && SB=/tmp/stackblk-cli-76
+cp "$SB_REPO/tests/guest/lib.sh" /tmp/stackblk-lib-76.sh && chmod 644 /tmp/stackblk-lib-76.sh
 NOBODY=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
 NOADMIN=(setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin)
 KEY=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
@@ -58,9 +62,9 @@ for f in "$D"/*; do
 	[ "${f##*/}" = index ] && continue
 	v=$(rd "$f")
 	[ "${f##*/}" = crypt_key ] && v=$KEY
-	r=$("${NOADMIN[@]}" bash -c '. "$1"; wr "$2" "$3"' _ "$SB_REPO/tests/guest/lib.sh" "$f" "$v")
+	r=$("${NOADMIN[@]}" bash -c '. "$1"; wr "$2" "$3"' _ /tmp/stackblk-lib-76.sh "$f" "$v")
 	[ "$r" = EPERM ] || fail "no CAP_SYS_ADMIN: ${f##*/}=$v gave $r, expected EPERM"
-	r=$("${NOBODY[@]}" bash -c '. "$1"; wr "$2" "$3"' _ "$SB_REPO/tests/guest/lib.sh" "$f" "$v")
+	r=$("${NOBODY[@]}" bash -c '. "$1"; wr "$2" "$3"' _ /tmp/stackblk-lib-76.sh "$f" "$v")
 	[ "$r" = EACCES ] || fail "nobody: ${f##*/}=$v gave $r, expected EACCES"
 done
 # world-readable counters, unreadable key
