@@ -42,6 +42,7 @@ esac
 [ -n "$kver" ] && [ -e "/lib/modules/$kver/build" ] ||
 	{ echo "run-case: no kernel $kernel with headers (tests/setup.sh installs 6.1 and 6.12)" >&2; exit 1; }
 out=$REPO/tests/results/case-$kver
+mkdir -p "$REPO/tests/results"
 tests/lib/build-modules.sh "$kver" >"$REPO/tests/results/case-build-$kver.log" 2>&1 ||
 	{ echo "run-case: stackblk.ko did not build for $kver (tests/results/case-build-$kver.log)" >&2; exit 1; }
 [ -x tools/stackblk ] || make -s -C tools >/dev/null
