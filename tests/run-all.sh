@@ -323,11 +323,10 @@ guest_diag() {
 
 # run_guest NAME KVER CASES...: one Debian-kernel guest running CASES
 run_guest() {
-	local name=$1 k=$2 o=$RES/guest-$2 r=0 t0 tmo=300 c lines kc
+	local name=$1 k=$2 o=$RES/guest-$2 r=0 t0 tmo c lines
 	shift 2
 	t0=$(date +%s)
-	kc=$(sb_kernel_class "$k")
-	for c in "$@"; do tmo=$((tmo + $(sb_case_limit "$c" "$kc" "$TIER") + 150)); done
+	tmo=$(sb_vm_timeout 300 "$(sb_kernel_class "$k")" "$TIER" "$@")
 	tests/vm/run-vm.sh --kernel "$k" --smp 2 --timeout "$tmo" --out "$o" \
 		-- env SB_TIER="$TIER" tests/guest/suite.sh "$@" >"$RES/$name.vm.log" 2>&1 </dev/null || r=$?
 	{
@@ -414,19 +413,13 @@ run_clone_path() {
 # which are measured times x 4), in two debug guests.
 C612=$(sb_tier_cases "$TIER" 6.12 | tr '\n' ' ')
 C61=$(sb_tier_cases "$TIER" 6.1 | tr '\n' ' ')
-load() {	# CLASS CASES...: sum of the limits
-	local k=$1 c n=0
-	shift
-	for c in "$@"; do n=$((n + $(sb_case_limit "$c" "$k" "$TIER"))); done
-	echo $n
-}
 D1="" D2=""
 if want kernel; then
 	# shellcheck disable=SC2086
 	if [ "$TIER" = full ]; then
-		l1=$(($(load 6.12 $C612) + $(load 6.1 $C61))) l2=600
+		l1=$(($(sb_limits_sum 6.12 "$TIER" $C612) + $(sb_limits_sum 6.1 "$TIER" $C61))) l2=600
 	else
-		l1=$(load 6.12 $C612) l2=$(($(load 6.1 $C61) + 600))
+		l1=$(sb_limits_sum 6.12 "$TIER" $C612) l2=$(($(sb_limits_sum 6.1 "$TIER" $C61) + 600))
 	fi
 	while read -r lim c; do
 		if [ "$LANES" -lt 2 ] || [ "$l2" -le "$l1" ]; then

@@ -47,8 +47,7 @@ tests/lib/build-modules.sh "$kver" >"$REPO/tests/results/case-build-$kver.log" 2
 	{ echo "run-case: stackblk.ko did not build for $kver (tests/results/case-build-$kver.log)" >&2; exit 1; }
 [ -x tools/stackblk ] || make -s -C tools >/dev/null
 . tests/lib/tiers.sh
-tmo=300
-for c in "$@"; do tmo=$((tmo + $(sb_case_limit "$c" "$(sb_kernel_class "$kver")" "$tier") + 150)); done
+tmo=$(sb_vm_timeout 300 "$(sb_kernel_class "$kver")" "$tier" "$@")
 rc=0
 tests/vm/run-vm.sh --kernel "$kver" --smp "$smp" --timeout "$tmo" --out "$out" --verbose -- \
 	env SB_TIER="$tier" tests/guest/suite.sh "$@" || rc=$?

@@ -56,8 +56,8 @@ KREL=$(cat "$KOUT/kernelrelease")
 . tests/lib/tiers.sh
 TIER=${SB_TIER:-check}
 CASES=${SB_DEBUG_CASES:-$(sb_tier_cases "$TIER" debug | tr '\n' ' ')}
-vm_tmo=600
-for c in $CASES; do vm_tmo=$((vm_tmo + $(sb_case_limit "$c" debug "$TIER") + 150)); done
+# shellcheck disable=SC2086
+vm_tmo=$(sb_vm_timeout 600 debug "$TIER" $CASES)
 
 guest_args=(--modroot "$KOUT/modroot" --kmemleak)
 KO=""

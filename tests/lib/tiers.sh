@@ -54,6 +54,23 @@ sb_case_limit() {
 	echo "$l"
 }
 
+# sb_limits_sum CLASS TIER CASES...: the sum of the cases' limits
+sb_limits_sum() {
+	local k=$1 t=$2 c n=0
+	shift 2
+	for c in "$@"; do n=$((n + $(sb_case_limit "$c" "$k" "$t"))); done
+	echo $n
+}
+
+# sb_vm_timeout BOOT CLASS TIER CASES...: limit for a whole guest running
+# CASES: BOOT seconds (boot, KUnit, kmemleak), each case's limit, and 150 s
+# per case for suite.sh's cleanup and dmesg checks
+sb_vm_timeout() {
+	local boot=$1
+	shift
+	echo $((boot + $(sb_limits_sum "$@") + 150 * ($# - 2)))
+}
+
 # sb_table_check CASEDIR: complaints (one per line) if the table and the
 # case files disagree, or a row is malformed; nothing if all is well
 sb_table_check() {
