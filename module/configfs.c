@@ -234,6 +234,9 @@ static ssize_t sb_config_store_bytes(struct sb_config *cfg, u32 *field,
 	u32 v;
 	int ret;
 
+	/* EPERM before any parsing: an unprivileged caller learns nothing */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	ret = sb_parse_u32(page, count, SECTOR_SIZE, 1U << 30, &v);
 	if (ret || v % SECTOR_SIZE)
 		return -EINVAL;
@@ -316,6 +319,8 @@ static ssize_t sb_config_crypt_sector_size_store(struct config_item *item,
 	struct sb_config *cfg = to_sb_config(item);
 	u32 v;
 
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	if (sb_parse_u32(page, count, 512, 4096, &v) ||
 	    (v != 512 && v != 4096))
 		return -EINVAL;

@@ -114,7 +114,6 @@ void sb_cmd_backing_done(struct sb_cmd *cmd)
 	struct sb_dev *dev = cmd->dev;
 	int cpu = raw_smp_processor_id();
 
-	cmd->backing_cpu = cpu;
 	if (static_branch_likely(&sb_collect)) {
 		struct sb_pcpu_stats __percpu *st = dev->stats;
 		unsigned int col = (unsigned int)cmd->submit_cpu / dev->aff_group;

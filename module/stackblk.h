@@ -110,7 +110,8 @@ struct sb_dev {
 	struct crypto_sync_skcipher *tfm;
 	mempool_t *read_pool;		/* bounce pages of crypt reads */
 	mempool_t *write_pool;		/* bounce pages of crypt writes */
-	struct mutex bounce_lock;	/* one blocking bounce allocation */
+	struct mutex read_bounce_lock;	/* one blocking read_pool allocation */
+	struct mutex write_bounce_lock;	/* one blocking write_pool allocation */
 	struct workqueue_struct *io_wq;	/* crypt submission */
 	struct workqueue_struct *crypt_wq; /* read decryption off hard irq */
 	spinlock_t range_lock;		/* crypt-sector range lock */
@@ -128,7 +129,6 @@ struct sb_cmd {
 	atomic_t pending;		/* backing bios not completed yet */
 	blk_status_t status;		/* first error */
 	int submit_cpu;
-	int backing_cpu;
 	u64 start_ns;			/* 0: not timed */
 	/*
 	 * Stage pipeline.  A unit is one backing I/O before splitting: a

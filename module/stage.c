@@ -33,9 +33,10 @@
  * is synchronous, so it never sleeps); a completion in hard irq context
  * (NVMe completes in its interrupt handler) is handed to the per-device
  * crypt_wq on the submitting CPU instead.  Bounce pages come from two
- * mempools (reads and writes, so a write waiting for pages never waits on a
- * read waiting for decryption): first without blocking, else under
- * bounce_lock with GFP_NOIO, as dm-crypt does, so that waiters for a full
+ * mempools, each with its own lock (reads and writes, so a write waiting
+ * for pages never waits on a read waiting for decryption, nor the other
+ * way round): first without blocking, else under that pool's lock with
+ * GFP_NOIO, as dm-crypt does with its one pool, so that waiters for a full
  * unit's pages cannot deadlock each other.
  *
  * With crypt_sector_size above the logical block size, every crypt unit
@@ -104,7 +105,8 @@ int sb_stage_setup(struct sb_dev *dev, struct sb_stage_limits *sl)
 	spin_lock_init(&dev->range_lock);
 	INIT_LIST_HEAD(&dev->ranges);
 	init_waitqueue_head(&dev->range_wait);
-	mutex_init(&dev->bounce_lock);
+	mutex_init(&dev->read_bounce_lock);
+	mutex_init(&dev->write_bounce_lock);
 	ret = sb_stage_cfg_check(&dev->sc, cfg->key_len != 0, dev->lbs);
 	if (ret) {
 		pr_err("%pg: stage settings do not fit (logical block size %u)\n",
@@ -186,7 +188,8 @@ void sb_stage_teardown(struct sb_dev *dev)
 	dev->read_pool = NULL;
 	dev->write_pool = NULL;
 	dev->tfm = NULL;
-	mutex_destroy(&dev->bounce_lock);
+	mutex_destroy(&dev->read_bounce_lock);
+	mutex_destroy(&dev->write_bounce_lock);
 }
 
 /* --- walking the caller's data of a unit -------------------------------- */
@@ -280,10 +283,13 @@ static void sb_walk_copy(struct sb_walk *w, struct page *page, u32 off, u32 n)
 		u32 bo = w->boff & ~PAGE_MASK;
 		u32 k = min_t(u32, n, PAGE_SIZE - bo);
 
-		if (w->to_bounce)
+		if (w->to_bounce) {
 			memcpy_page(bp, bo, page, off, k);
-		else
+		} else {
+			/* into the caller's page: flush it, as loop does */
 			memcpy_page(page, off, bp, bo, k);
+			flush_dcache_page(page);
+		}
 		w->boff += k;
 		off += k;
 		n -= k;
@@ -557,7 +563,10 @@ static struct bio *sb_bounce_bio(struct sb_cmd *leader, blk_opf_t opf,
 				 u64 wpos, u32 wlen)
 {
 	struct sb_dev *dev = leader->dev;
-	mempool_t *pool = op_is_write(opf) ? dev->write_pool : dev->read_pool;
+	bool write = op_is_write(opf);
+	mempool_t *pool = write ? dev->write_pool : dev->read_pool;
+	struct mutex *lock = write ? &dev->write_bounce_lock :
+				     &dev->read_bounce_lock;
 	unsigned int n = DIV_ROUND_UP(wlen, PAGE_SIZE), i;
 	struct sb_bio *sbio;
 	struct page *page;
@@ -575,14 +584,14 @@ static struct bio *sb_bounce_bio(struct sb_cmd *leader, blk_opf_t opf,
 	if (i < n) {
 		sb_bounce_free(dev, bio);
 		bio->bi_iter.bi_size = 0;
-		mutex_lock(&dev->bounce_lock);
+		mutex_lock(lock);
 		for (i = 0; i < n; i++) {
 			page = mempool_alloc(pool, GFP_NOIO);
 			__bio_add_page(bio, page, min_t(u32, PAGE_SIZE,
 							wlen - i * PAGE_SIZE),
 				       0);
 		}
-		mutex_unlock(&dev->bounce_lock);
+		mutex_unlock(lock);
 	}
 	sbio = container_of(bio, struct sb_bio, bio);
 	sbio->wpos = wpos;
@@ -749,7 +758,13 @@ static void sb_crypt_write_piece(struct sb_cmd *leader, u64 p, u64 pe)
 	n = sb_rmw_sectors(p, pe, cs, &sec[0], &sec[1]);
 	for (i = 0; i < n; i++) {
 		if (sb_rmw_read(leader, bio, sec[i])) {
-			/* Nothing of this unit is written after a failed read. */
+			/*
+			 * This piece is not written: its old bytes are
+			 * unknown.  The unit fails, but its other pieces
+			 * are still submitted and complete on their own,
+			 * so a failed write may have changed part of its
+			 * range, as on any block device.
+			 */
 			cmpxchg(&leader->status, BLK_STS_OK, BLK_STS_IOERR);
 			sb_bounce_put(dev, bio);
 			sb_cmd_put(leader);

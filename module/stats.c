@@ -65,9 +65,20 @@ static u64 sb_stat_sum(struct sb_dev *dev, enum stackblk_stat idx)
 	return sum;
 }
 
+/*
+ * One counter since the last reset.  Under stats_lock, as a reset computes
+ * and publishes the baseline: unlocked, a reset between the sum and the
+ * baseline read would give a baseline above the sum, and a value near 2^64.
+ * Process context only (sysfs show).
+ */
 u64 sb_stat_read(struct sb_dev *dev, enum stackblk_stat idx)
 {
-	return sb_stat_sum(dev, idx) - READ_ONCE(dev->base->ctr[idx]);
+	u64 v;
+
+	mutex_lock(&dev->stats_lock);
+	v = sb_stat_sum(dev, idx) - dev->base->ctr[idx];
+	mutex_unlock(&dev->stats_lock);
+	return v;
 }
 
 /* Raw sums over CPUs, not yet minus the baseline.  Caller holds stats_lock. */

@@ -64,6 +64,9 @@ for f in "$D"/*; do
 	[ "${f##*/}" = crypt_key ] && v=$KEY
 	r=$("${NOADMIN[@]}" bash -c '. "$1"; wr "$2" "$3"' _ /tmp/stackblk-lib-76.sh "$f" "$v")
 	[ "$r" = EPERM ] || fail "no CAP_SYS_ADMIN: ${f##*/}=$v gave $r, expected EPERM"
+	# the capability is checked before the value is parsed
+	r=$("${NOADMIN[@]}" bash -c '. "$1"; wr "$2" "$3"' _ /tmp/stackblk-lib-76.sh "$f" bogus)
+	[ "$r" = EPERM ] || fail "no CAP_SYS_ADMIN: ${f##*/}=bogus gave $r, expected EPERM"
 	r=$("${NOBODY[@]}" bash -c '. "$1"; wr "$2" "$3"' _ /tmp/stackblk-lib-76.sh "$f" "$v")
 	[ "$r" = EACCES ] || fail "nobody: ${f##*/}=$v gave $r, expected EACCES"
 done
