@@ -123,6 +123,21 @@ struct sb_stage_limits {
 };
 
 /*
+ * The memory alignment stackblk asks of direct I/O: exactly the backing's.
+ * blk_set_stacking_limits() starts from 511 and stacking keeps the larger
+ * of the two, so without this a backing that takes 4-byte aligned buffers
+ * (NVMe: 3) would be hidden behind 511.  Every stage handles any alignment
+ * the backing takes: split cuts pieces at byte positions (multiples of
+ * 512) on the caller's own pages, merge only chains them, and crypt
+ * encrypts a crypt sector in place only when it is contiguous in the
+ * caller's memory and copies it through bounce pages otherwise.
+ */
+static inline unsigned int sb_dma_alignment(struct block_device *bdev)
+{
+	return bdev_dma_alignment(bdev);
+}
+
+/*
  * Feature test, not a version test: the queue_limits features word
  * (BLK_FEAT_*, 6.11) comes with every newer API used below.
  */
@@ -166,6 +181,7 @@ static inline struct gendisk *sb_alloc_disk(struct blk_mq_tag_set *set,
 
 	blk_set_stacking_limits(&lim);
 	queue_limits_stack_bdev(&lim, bdev, 0, "stackblk");
+	lim.dma_alignment = sb_dma_alignment(bdev);
 	/* Forwarded ops only: no secure erase, no zones. */
 	lim.max_secure_erase_sectors = 0;
 	lim.features &= ~BLK_FEAT_ZONED;
@@ -237,6 +253,7 @@ static inline struct gendisk *sb_alloc_disk(struct blk_mq_tag_set *set,
 
 	blk_set_stacking_limits(&q->limits);
 	blk_stack_limits(&q->limits, &bq->limits, 0);
+	blk_queue_dma_alignment(q, sb_dma_alignment(bdev));
 	q->limits.max_secure_erase_sectors = 0;
 	if (sl->no_discard)
 		blk_queue_max_discard_sectors(q, 0);
