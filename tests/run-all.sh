@@ -5,9 +5,11 @@
 # Installs what it needs.
 #
 # Phases, in this order (tests/README.md has the measured times):
-#   setup       tests/setup.sh (apt, idempotent)
+#   setup       tests/setup.sh (apt, idempotent): first `setup.sh kernel`, what
+#               the debug kernel's build needs, then the rest
 #   kernel      the debug kernel (tests/kernel/build-kernel.sh, cached), in the
-#               background from here on, beside the host phases only
+#               background from then on, beside the rest of apt and the host
+#               phases only
 #   build sparse checkpatch dkms tools   host only (W=1, C=2, --strict, dkms,
 #               the CLI's tests: ASan/UBSan for check, valgrind for check-full)
 #   guests      once the kernel is built: two lanes, each one guest at a time.
@@ -32,7 +34,8 @@
 # Env: STACKBLK_TIER=check|full (make check-full sets full);
 #      STACKBLK_PHASES="setup build ..." to run a subset (guest-6.12,
 #      guest-6.1, kernel and clone-path name single guests);
-#      STACKBLK_LANES (default: 2, or 1 on a 1-core host).
+#      STACKBLK_LANES (default: 2, or 1 on a 1-core host; under KVM one
+#      per 2 host cores, at most 2).
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -98,18 +101,11 @@ newest_kver() {	# PATTERN: newest /boot/vmlinuz-PATTERN* with headers
 }
 
 # --- setup ----------------------------------------------------------------------
-if want setup; then
-	phase_start setup
-	if tests/setup.sh >"$RES/setup.log" 2>&1; then
-		pass host/setup
-	else
-		fail host/setup "tests/setup.sh failed: $(tail -n1 "$RES/setup.log")"
-	fi
-	phase_end
-fi
-# The debug kernel builds in the background beside the host phases (never
-# beside a guest: the guests start once it is done).
-if want kernel && [ -x tests/kernel/build-kernel.sh ]; then
+# First what the debug kernel's build needs, so that the build (the longest
+# host job, on the critical path) starts at once; the rest of apt runs
+# beside it.  The build runs beside the host phases and apt only, never
+# beside a guest: the guests start once it is done.
+start_kernel_build() {
 	echo "==== kernel-build: tests/kernel/build-kernel.sh started in the background" >&2
 	KBSTART=$(date +%s)
 	setsid bash -c 't0=$(date +%s); tests/kernel/build-kernel.sh; r=$?
@@ -117,6 +113,27 @@ if want kernel && [ -x tests/kernel/build-kernel.sh ]; then
 		>"$RES/kernel-build.out" 2>"$RES/kernel-build.log" </dev/null &
 	KBPID=$!
 	BGPIDS+=($!)
+}
+if want setup; then
+	phase_start setup
+	ok=1
+	if want kernel && [ -x tests/kernel/build-kernel.sh ]; then
+		tests/setup.sh kernel >"$RES/setup-kernel.log" 2>&1 || ok=0
+		printf '%-14s %5ds  (what the debug kernel build needs)\n' setup-kernel \
+			"$(($(date +%s) - PT))" >>"$TIMES"
+		[ $ok = 1 ] && export SB_APT_UPDATED=1 && start_kernel_build
+	fi
+	tests/setup.sh >"$RES/setup.log" 2>&1 || ok=0
+	unset SB_APT_UPDATED
+	if [ $ok = 1 ]; then
+		pass host/setup
+	else
+		fail host/setup "tests/setup.sh failed: $(tail -qn1 "$RES"/setup*.log | tail -n1)"
+	fi
+	phase_end
+fi
+if want kernel && [ -x tests/kernel/build-kernel.sh ] && [ -z "${KBPID:-}" ]; then
+	start_kernel_build
 fi
 K612=$(newest_kver 6.12)
 K61=$(newest_kver 6.1.0-)
@@ -406,6 +423,16 @@ run_clone_path() {
 	done
 	echo "clone-path $(($(date +%s) - t0))" >"$RES/clone-path.time"
 }
+
+# Host cores per guest: one under TCG (one thread per guest), one per vCPU
+# (2) under KVM, where tests/vm/accel.sh finds that a guest really boots.
+ACCEL=$(tests/vm/accel.sh)
+if [ "$ACCEL" = kvm ] && [ -z "${STACKBLK_LANES:-}" ]; then
+	LANES=$(($(nproc) >= 4 ? $(nproc) / 2 : 1))
+	LANES=$((LANES > 2 ? 2 : LANES))
+fi
+printf '%-14s %s, %d lane(s)\n' accel "$ACCEL" "$LANES" >>"$TIMES"
+echo "==== guests: $ACCEL, $LANES lane(s)" >&2
 
 # The plan: jobs per lane, each lane one host core (one TCG thread per
 # guest).  The Debian guests go first; the debug kernel's cases are then

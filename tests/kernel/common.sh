@@ -18,24 +18,9 @@ SB_RECIPE=4	# bump when build-kernel.sh changes what ends up in the cache
 sb_log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 sb_die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 
-# Install Debian packages that are missing; apt-get update only if needed.
-sb_apt_ensure() {
-	local missing=() p
-	for p in "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-			missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	sb_log "installing: ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >&2 || sb_die "apt-get update failed"
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
-		sb_die "apt-get install ${missing[*]} failed"
-}
-
+# What the debug kernel's build needs: tests/setup.sh has the one list.
 sb_build_deps() {
-	sb_apt_ensure "$SB_SRCPKG" build-essential flex bison bc libelf-dev libssl-dev \
-		python3 xz-utils kmod cpio ccache
+	"$SB_REPO/tests/setup.sh" kernel >&2 || sb_die "tests/setup.sh kernel failed"
 }
 
 sb_srcver() {

@@ -78,28 +78,8 @@ if [ ! -s "$initrd" ]; then
 	"$HERE/mkinitramfs.sh" "$kver" "$initrd" || { echo "run-vm: initramfs build failed" >&2; exit 125; }
 fi
 
-# --- accelerator: KVM if it really works, else TCG --------------------------
-probe_kvm() {
-	local f=$CACHE/kvm-probe.bin r
-	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
-	if [ ! -s "$f" ]; then	# boot sector: mov al,1; out 0xf4,al; hlt
-		mkdir -p "$CACHE"
-		{ printf '\xb0\x01\xe6\xf4\xf4'; head -c 505 /dev/zero; printf '\x55\xaa'; } >"$f.$$"
-		mv -f "$f.$$" "$f"
-	fi
-	# In a subshell: qemu may abort(), keep bash's "Aborted" notice quiet.
-	r=$( (timeout 20 qemu-system-x86_64 -accel kvm -cpu host -m 64 -nodefaults -display none \
-		-no-reboot -drive "file=$f,format=raw,if=floppy,readonly=on" \
-		-device isa-debug-exit,iobase=0xf4,iosize=4 >/dev/null 2>&1; echo $?) 2>/dev/null)
-	[ "$r" = 3 ]
-}
-if [ -n "${STACKBLK_ACCEL:-}" ]; then
-	accel=$STACKBLK_ACCEL
-elif probe_kvm; then
-	accel=kvm
-else
-	accel=tcg
-fi
+# --- accelerator: KVM if a Linux guest really boots under it, else TCG ------
+accel=$("$HERE/accel.sh")
 # TCG runs all vCPUs of a guest in one host thread (thread=single) unless
 # STACKBLK_TCG_THREAD=multi.  QEMU before 8.1 (Debian 12 has 7.2) can run a
 # stale translation of kernel text that another vCPU has just patched
