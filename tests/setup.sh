@@ -49,6 +49,7 @@ $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 
 # A fresh kernel image must have its vmlinuz readable for qemu -kernel.
 for v in /boot/vmlinuz-*; do
+	[ -e "$v" ] || continue	# none yet ("setup.sh kernel" installs none)
 	[ -r "$v" ] || $SUDO chmod a+r "$v"
 done
 echo "setup: done"
