@@ -36,11 +36,17 @@ for st in "${subsets[@]}"; do
 	if ! d=$(diff <(grep -v '^#' "$SB_ART/backing.out") <(grep -v '^#' "$out")); then
 		fail "stages '${st:-none}': $SB_DEV differs from $SB_BACKING on the backing's limits: $(echo "$d" | grep -m2 '^[<>]' | tr '\n' ' ')"
 	fi
-	"$DA" "$SB_DEV" >"$out.own" 2>&1
-	if grep -q '^FAIL.*the limits allow it\|^FAIL.*reads' "$out.own"; then
-		fail "stages '${st:-none}': its own limits ($(head -n1 "$out.own" | cut -d: -f2-)): $(grep -m1 '^FAIL' "$out.own")"
+	# its own limits, where they differ from the backing's (check tier:
+	# passthrough only, whose limits are the backing's but for the start
+	# values of stacking that the fix is about)
+	if [ "${SB_TIER:-full}" != check ] || [ -z "$st" ]; then
+		"$DA" "$SB_DEV" >"$out.own" 2>&1
+		if grep -q '^FAIL.*the limits allow it\|^FAIL.*reads' "$out.own"; then
+			fail "stages '${st:-none}': its own limits ($(head -n1 "$out.own" | cut -d: -f2-)): $(grep -m1 '^FAIL' "$out.own")"
+		fi
+		info "stages '${st:-none}': $(tail -n1 "$out.own" | tr -d '#') on its own limits"
 	fi
-	info "stages '${st:-none}': $(tail -n1 "$out") ($(tail -n1 "$out.own" | tr -d '#') on its own limits)"
+	info "stages '${st:-none}': $(tail -n1 "$out" | tr -d '#') on the backing's limits"
 	sb_destroy "d$n"
 done
 sb_unload
