@@ -7,10 +7,13 @@
  *   echo 1 > power          # /dev/stackblk<index> appears
  *   rmdir /sys/kernel/config/stackblk/<name>    # tears it down
  *
- * Every write either takes effect whole or returns an errno and changes
- * nothing.  Settings other than power are refused with EBUSY while powered.
- * Creating items and writing attributes need CAP_SYS_ADMIN (EPERM), on top
- * of the root-only file modes: they open block devices and make disks.
+ * One attribute per row of include/stackblk_settings.h, generated (as
+ * null_blk's NULLB_DEVICE_ATTR, but from the table) over the table code of
+ * config.c, plus power and index.  Every write either takes effect
+ * whole or returns an errno and changes nothing.  Settings are refused with
+ * EBUSY while powered.  Creating items and writing attributes need
+ * CAP_SYS_ADMIN (EPERM, checked before anything is parsed), on top of the
+ * root-only file modes: they open block devices and make disks.
  */
 #include <linux/blkdev.h>
 #include <linux/capability.h>
@@ -22,141 +25,52 @@
 
 #include "stackblk.h"
 
-#define SB_BACKING_MAX	256	/* longest accepted backing path */
-
 static inline struct sb_config *to_sb_config(struct config_item *item)
 {
 	return container_of(item, struct sb_config, item);
 }
 
-/**
- * sb_config_set_backing - check and remember the backing device path
- * @cfg: the configuration
- * @page: the path, optionally followed by one newline
- * @count: its length
- *
- * The path must name an existing block device: ENOENT if it does not
- * exist, ENOTBLK if it is not a block device.  Whether it is free is only
- * known when power=1 opens it exclusively (EBUSY).
- */
-int sb_config_set_backing(struct sb_config *cfg, const char *page,
-			  size_t count)
-{
-	char *path;
-	dev_t devt;
-	int ret;
-
-	if (count && page[count - 1] == '\n')
-		count--;
-	if (!count)
-		return -EINVAL;
-	if (count >= SB_BACKING_MAX)
-		return -ENAMETOOLONG;
-	if (strnlen(page, count) != count)	/* embedded NUL */
-		return -EINVAL;
-
-	path = kmemdup_nul(page, count, GFP_KERNEL);
-	if (!path)
-		return -ENOMEM;
-	ret = lookup_bdev(path, &devt);
-	if (ret) {
-		kfree(path);
-		return ret;
-	}
-	kfree(cfg->backing);
-	cfg->backing = path;
-	return 0;
+/* One setting: show and store through the table (config.c). */
+#define SB_CONFIGFS_STORE(_name)					\
+static ssize_t sb_config_##_name##_store(struct config_item *item,	\
+					  const char *page, size_t count) \
+{									\
+	return sb_setting_store(to_sb_config(item), SB_SET_##_name,	\
+				page, count);				\
 }
 
-static ssize_t sb_config_backing_show(struct config_item *item, char *page)
-{
-	struct sb_config *cfg = to_sb_config(item);
-	ssize_t ret;
+#define SB_CONFIGFS_RW(_name)						\
+static ssize_t sb_config_##_name##_show(struct config_item *item,	\
+					 char *page)			\
+{									\
+	return sb_setting_show(to_sb_config(item), SB_SET_##_name, page); \
+}									\
+SB_CONFIGFS_STORE(_name)
 
-	mutex_lock(&cfg->lock);
-	ret = sysfs_emit(page, "%s\n", cfg->backing ?: "");
-	mutex_unlock(&cfg->lock);
-	return ret;
-}
+#define SB_CONFIGFS_FNS_DEVICE(n)	SB_CONFIGFS_RW(n)
+#define SB_CONFIGFS_FNS_STAGE(n)	SB_CONFIGFS_RW(n)
+#define SB_CONFIGFS_FNS_SECRET(n)	SB_CONFIGFS_STORE(n)
+#define SB_SETTING(_name, _where, ...)	SB_CONFIGFS_FNS_##_where(_name)
+#include "stackblk_settings.h"
 
-static ssize_t sb_config_backing_store(struct config_item *item,
-				       const char *page, size_t count)
-{
-	struct sb_config *cfg = to_sb_config(item);
-	int ret;
-
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-
-	mutex_lock(&cfg->lock);
-	ret = cfg->dev ? -EBUSY : sb_config_set_backing(cfg, page, count);
-	mutex_unlock(&cfg->lock);
-	return ret ?: count;
-}
-
-/* A u32 attribute with bounds, refused while powered. */
-static ssize_t sb_config_store_u32(struct sb_config *cfg, u32 *field,
-				   const char *page, size_t count,
-				   u32 min, u32 max)
-{
-	int ret;
-
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-
-	mutex_lock(&cfg->lock);
-	if (cfg->dev)
-		ret = -EBUSY;
-	else
-		ret = sb_parse_u32(page, count, min, max, field);
-	mutex_unlock(&cfg->lock);
-	return ret ?: count;
-}
-
-static ssize_t sb_config_show_u32(struct sb_config *cfg, const u32 *field,
-				  char *page)
-{
-	ssize_t ret;
-
-	mutex_lock(&cfg->lock);
-	ret = sysfs_emit(page, "%u\n", *field);
-	mutex_unlock(&cfg->lock);
-	return ret;
-}
-
-static ssize_t sb_config_nr_hw_queues_show(struct config_item *item,
-					   char *page)
-{
-	struct sb_config *cfg = to_sb_config(item);
-
-	return sb_config_show_u32(cfg, &cfg->nr_hw_queues, page);
-}
-
-static ssize_t sb_config_nr_hw_queues_store(struct config_item *item,
-					    const char *page, size_t count)
-{
-	struct sb_config *cfg = to_sb_config(item);
-
-	return sb_config_store_u32(cfg, &cfg->nr_hw_queues, page, count,
-				   0, nr_cpu_ids);
-}
-
-static ssize_t sb_config_queue_depth_show(struct config_item *item,
-					  char *page)
-{
-	struct sb_config *cfg = to_sb_config(item);
-
-	return sb_config_show_u32(cfg, &cfg->queue_depth, page);
-}
-
-static ssize_t sb_config_queue_depth_store(struct config_item *item,
-					   const char *page, size_t count)
-{
-	struct sb_config *cfg = to_sb_config(item);
-
-	return sb_config_store_u32(cfg, &cfg->queue_depth, page, count,
-				   1, SB_MAX_QUEUE_DEPTH);
-}
+/* A secret is write-only: mode 0200 and no show (reading: EACCES). */
+#define SB_CONFIGFS_MODE_DEVICE		0644
+#define SB_CONFIGFS_MODE_STAGE		0644
+#define SB_CONFIGFS_MODE_SECRET		0200
+#define SB_CONFIGFS_SHOW_DEVICE(n)	sb_config_##n##_show
+#define SB_CONFIGFS_SHOW_STAGE(n)	sb_config_##n##_show
+#define SB_CONFIGFS_SHOW_SECRET(...)	NULL
+#define SB_SETTING(_name, _where, ...)					\
+	[SB_SET_##_name] = {						\
+		.ca_owner	= THIS_MODULE,				\
+		.ca_name	= #_name,				\
+		.ca_mode	= SB_CONFIGFS_MODE_##_where,		\
+		.show		= SB_CONFIGFS_SHOW_##_where(_name),	\
+		.store		= sb_config_##_name##_store,		\
+	},
+static struct configfs_attribute sb_config_setting_attrs[SB_NR_SETTINGS] = {
+#include "stackblk_settings.h"
+};
 
 static ssize_t sb_config_power_show(struct config_item *item, char *page)
 {
@@ -192,208 +106,6 @@ static ssize_t sb_config_power_store(struct config_item *item,
 	return ret ?: count;
 }
 
-/* --- stages (stage.c) ------------------------------------------------ */
-
-static ssize_t sb_config_stages_show(struct config_item *item, char *page)
-{
-	struct sb_config *cfg = to_sb_config(item);
-	char names[SB_STAGES_LEN];
-
-	mutex_lock(&cfg->lock);
-	sb_format_stages(names, sizeof(names), cfg->sc.stages);
-	mutex_unlock(&cfg->lock);
-	return sysfs_emit(page, "%s\n", names);
-}
-
-static ssize_t sb_config_stages_store(struct config_item *item,
-				      const char *page, size_t count)
-{
-	struct sb_config *cfg = to_sb_config(item);
-	u32 stages;
-	int ret;
-
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-
-	ret = sb_parse_stages(page, count, &stages);
-	if (ret)
-		return ret;
-	mutex_lock(&cfg->lock);
-	if (cfg->dev)
-		ret = -EBUSY;
-	else
-		cfg->sc.stages = stages;
-	mutex_unlock(&cfg->lock);
-	return ret ?: count;
-}
-
-/* A u32 that must be a multiple of 512 (checked again at power-on). */
-static ssize_t sb_config_store_bytes(struct sb_config *cfg, u32 *field,
-				     const char *page, size_t count)
-{
-	u32 v;
-	int ret;
-
-	/* EPERM before any parsing: an unprivileged caller learns nothing */
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	ret = sb_parse_u32(page, count, SECTOR_SIZE, 1U << 30, &v);
-	if (ret || v % SECTOR_SIZE)
-		return -EINVAL;
-	return sb_config_store_u32(cfg, field, page, count, v, v);
-}
-
-static ssize_t sb_config_merge_max_bytes_show(struct config_item *item,
-					      char *page)
-{
-	struct sb_config *cfg = to_sb_config(item);
-
-	return sb_config_show_u32(cfg, &cfg->sc.merge_max_bytes, page);
-}
-
-static ssize_t sb_config_merge_max_bytes_store(struct config_item *item,
-					       const char *page, size_t count)
-{
-	struct sb_config *cfg = to_sb_config(item);
-
-	return sb_config_store_bytes(cfg, &cfg->sc.merge_max_bytes, page,
-				     count);
-}
-
-static ssize_t sb_config_split_boundary_show(struct config_item *item,
-					     char *page)
-{
-	struct sb_config *cfg = to_sb_config(item);
-
-	return sb_config_show_u32(cfg, &cfg->sc.split_boundary, page);
-}
-
-static ssize_t sb_config_split_boundary_store(struct config_item *item,
-					      const char *page, size_t count)
-{
-	struct sb_config *cfg = to_sb_config(item);
-
-	return sb_config_store_bytes(cfg, &cfg->sc.split_boundary, page,
-				     count);
-}
-
-static ssize_t sb_config_crypt_cipher_show(struct config_item *item,
-					   char *page)
-{
-	return sysfs_emit(page, "%s\n", SB_CRYPT_CIPHER);
-}
-
-static ssize_t sb_config_crypt_cipher_store(struct config_item *item,
-					    const char *page, size_t count)
-{
-	struct sb_config *cfg = to_sb_config(item);
-	size_t n = count;
-	int ret = 0;
-
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-
-	if (n && page[n - 1] == '\n')
-		n--;
-	if (n != strlen(SB_CRYPT_CIPHER) || memcmp(page, SB_CRYPT_CIPHER, n))
-		return -EINVAL;
-	mutex_lock(&cfg->lock);
-	if (cfg->dev)
-		ret = -EBUSY;
-	mutex_unlock(&cfg->lock);
-	return ret ?: count;
-}
-
-static ssize_t sb_config_crypt_sector_size_show(struct config_item *item,
-						char *page)
-{
-	struct sb_config *cfg = to_sb_config(item);
-
-	return sb_config_show_u32(cfg, &cfg->sc.crypt_sector_size, page);
-}
-
-static ssize_t sb_config_crypt_sector_size_store(struct config_item *item,
-						 const char *page,
-						 size_t count)
-{
-	struct sb_config *cfg = to_sb_config(item);
-	u32 v;
-
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	if (sb_parse_u32(page, count, 512, 4096, &v) ||
-	    (v != 512 && v != 4096))
-		return -EINVAL;
-	return sb_config_store_u32(cfg, &cfg->sc.crypt_sector_size, page,
-				   count, v, v);
-}
-
-static ssize_t sb_config_crypt_iv_large_sectors_show(struct config_item *item,
-						     char *page)
-{
-	struct sb_config *cfg = to_sb_config(item);
-
-	return sb_config_show_u32(cfg, &cfg->sc.crypt_iv_large_sectors, page);
-}
-
-static ssize_t
-sb_config_crypt_iv_large_sectors_store(struct config_item *item,
-				       const char *page, size_t count)
-{
-	struct sb_config *cfg = to_sb_config(item);
-
-	return sb_config_store_u32(cfg, &cfg->sc.crypt_iv_large_sectors, page,
-				   count, 0, 1);
-}
-
-static ssize_t sb_config_crypt_allow_discards_show(struct config_item *item,
-						   char *page)
-{
-	struct sb_config *cfg = to_sb_config(item);
-
-	return sb_config_show_u32(cfg, &cfg->sc.crypt_allow_discards, page);
-}
-
-static ssize_t sb_config_crypt_allow_discards_store(struct config_item *item,
-						    const char *page,
-						    size_t count)
-{
-	struct sb_config *cfg = to_sb_config(item);
-
-	return sb_config_store_u32(cfg, &cfg->sc.crypt_allow_discards, page,
-				   count, 0, 1);
-}
-
-/* Write-only (0200, no show: reading fails with EACCES); wiped on free. */
-static ssize_t sb_config_crypt_key_store(struct config_item *item,
-					 const char *page, size_t count)
-{
-	struct sb_config *cfg = to_sb_config(item);
-	u8 key[SB_CRYPT_KEY_MAX];
-	unsigned int len;
-	int ret;
-
-	ret = capable(CAP_SYS_ADMIN) ? sb_parse_hex_key(page, count, key, &len)
-				     : -EPERM;
-	if (ret) {
-		memzero_explicit((void *)page, count);
-		return ret;
-	}
-	mutex_lock(&cfg->lock);
-	if (cfg->dev) {
-		ret = -EBUSY;
-	} else {
-		memzero_explicit(cfg->key, sizeof(cfg->key));
-		memcpy(cfg->key, key, len);
-		cfg->key_len = len;
-	}
-	mutex_unlock(&cfg->lock);
-	memzero_explicit(key, sizeof(key));
-	/* configfs frees its copy of the write without wiping it */
-	memzero_explicit((void *)page, count);
-	return ret ?: count;
-}
-
 static ssize_t sb_config_index_show(struct config_item *item, char *page)
 {
 	struct sb_config *cfg = to_sb_config(item);
@@ -405,34 +117,15 @@ static ssize_t sb_config_index_show(struct config_item *item, char *page)
 	return ret;
 }
 
-CONFIGFS_ATTR(sb_config_, backing);
-CONFIGFS_ATTR(sb_config_, nr_hw_queues);
-CONFIGFS_ATTR(sb_config_, queue_depth);
 CONFIGFS_ATTR(sb_config_, power);
 CONFIGFS_ATTR_RO(sb_config_, index);
-CONFIGFS_ATTR(sb_config_, stages);
-CONFIGFS_ATTR(sb_config_, merge_max_bytes);
-CONFIGFS_ATTR(sb_config_, split_boundary);
-CONFIGFS_ATTR(sb_config_, crypt_cipher);
-CONFIGFS_ATTR(sb_config_, crypt_sector_size);
-CONFIGFS_ATTR(sb_config_, crypt_iv_large_sectors);
-CONFIGFS_ATTR(sb_config_, crypt_allow_discards);
-CONFIGFS_ATTR_WO(sb_config_, crypt_key);
 
 static struct configfs_attribute *sb_config_attrs[] = {
-	&sb_config_attr_backing,
-	&sb_config_attr_nr_hw_queues,
-	&sb_config_attr_queue_depth,
+#define SB_SETTING(_name, ...)						\
+	(&sb_config_setting_attrs[SB_SET_##_name]),
+#include "stackblk_settings.h"
 	&sb_config_attr_power,
 	&sb_config_attr_index,
-	&sb_config_attr_stages,
-	&sb_config_attr_merge_max_bytes,
-	&sb_config_attr_split_boundary,
-	&sb_config_attr_crypt_cipher,
-	&sb_config_attr_crypt_sector_size,
-	&sb_config_attr_crypt_iv_large_sectors,
-	&sb_config_attr_crypt_allow_discards,
-	&sb_config_attr_crypt_key,
 	NULL,
 };
 

@@ -28,8 +28,6 @@
 #include "sb_lib.h"
 
 #define SB_NAME			"stackblk"
-#define SB_MAX_QUEUE_DEPTH	4096
-#define SB_DEF_QUEUE_DEPTH	128
 
 /* Where a completion ran relative to the submitting CPU. */
 enum sb_locality { SB_LOC_SAME, SB_LOC_SHARED, SB_LOC_REMOTE, SB_NR_LOC };
@@ -77,6 +75,7 @@ struct sb_config {
 	struct config_item item;
 	struct mutex lock;		/* serializes attribute writes */
 	char *backing;			/* path, kmalloc'ed */
+	/* the settings of include/stackblk_settings.h (config.c) */
 	u32 nr_hw_queues;		/* 0 = one per possible CPU */
 	u32 queue_depth;
 	struct sb_stage_cfg sc;		/* stage settings (stage.c) */
@@ -161,21 +160,68 @@ struct sb_bio {
 
 DECLARE_STATIC_KEY_TRUE(sb_collect);
 
-/* main.c */
-int sb_dev_create(struct sb_config *cfg);
-void sb_dev_destroy(struct sb_config *cfg);
+/* config.c: the settings of include/stackblk_settings.h */
+#define SB_SETTING(name, ...) SB_SET_##name,
+enum sb_setting_id {
+#include "stackblk_settings.h"
+	SB_NR_SETTINGS
+};
+
+/* The number kinds come first (see sb_kind_is_number()). */
+enum sb_setting_kind {
+	SB_KIND_U32, SB_KIND_BYTES, SB_KIND_SECTOR, SB_KIND_BOOL,
+	SB_KIND_STAGES, SB_KIND_CIPHER, SB_KIND_PATH, SB_KIND_KEY,
+};
+
+enum sb_setting_where { SB_WHERE_DEVICE, SB_WHERE_STAGE, SB_WHERE_SECRET };
+
+/**
+ * struct sb_setting - one row of include/stackblk_settings.h
+ * @name: configfs attribute, module parameter and sysfs file name
+ * @kind: how it is parsed and shown
+ * @where: struct sb_config (DEVICE) or struct sb_stage_cfg (STAGE)
+ * @def: default of a number (module parameters may change it)
+ * @min: smallest value of a number
+ * @max: largest value of a number; 0 = the number of possible CPUs
+ * @offset: of its u32 in the struct of @where (numbers and stages)
+ */
+struct sb_setting {
+	const char *name;
+	enum sb_setting_kind kind;
+	enum sb_setting_where where;
+	u32 def;
+	u32 min;
+	u32 max;
+	size_t offset;
+};
+
+extern const struct sb_setting sb_settings[SB_NR_SETTINGS];
 struct sb_config *sb_config_alloc(void);
 void sb_config_free(struct sb_config *cfg);
+int sb_config_set_backing(struct sb_config *cfg, const char *page,
+			  size_t count);
+ssize_t sb_setting_show(struct sb_config *cfg, enum sb_setting_id id,
+			char *page);
+ssize_t sb_setting_store(struct sb_config *cfg, enum sb_setting_id id,
+			 const char *page, size_t count);
+ssize_t sb_setting_show_stage(const struct sb_stage_cfg *sc,
+			      enum sb_setting_id id, char *page);
+int sb_settings_check_params(void);
+
+/* dev.c */
+int sb_dev_init(void);
+void sb_dev_exit(void);
+int sb_dev_create(struct sb_config *cfg);
+void sb_dev_destroy(struct sb_config *cfg);
+
+/* io.c */
 extern const struct blk_mq_ops sb_mq_ops;
 extern const struct blk_mq_ops sb_mq_merge_ops;
 
 /* configfs.c */
 int sb_configfs_init(void);
 void sb_configfs_exit(void);
-int sb_config_set_backing(struct sb_config *cfg, const char *page,
-			  size_t count);
 
-/* io.c */
 void sb_cmd_backing_done(struct sb_cmd *cmd);
 void sb_cmd_put(struct sb_cmd *cmd);
 void sb_submit(struct sb_cmd *cmd, struct bio *bio);
@@ -183,7 +229,6 @@ void sb_submit_bounce(struct sb_cmd *cmd, struct bio *bio);
 void sb_count_physical(struct sb_dev *dev, struct bio *bio);
 
 /* stage.c */
-void sb_stage_cfg_init(struct sb_stage_cfg *sc);
 int sb_stage_setup(struct sb_dev *dev, struct sb_stage_limits *sl);
 void sb_stage_teardown(struct sb_dev *dev);
 void sb_stage_queue(struct sb_cmd *cmd, bool last);

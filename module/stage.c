@@ -67,16 +67,6 @@
 			 REQ_META | REQ_PRIO | REQ_RAHEAD | REQ_BACKGROUND | \
 			 REQ_FUA | REQ_IDLE)
 
-void sb_stage_cfg_init(struct sb_stage_cfg *sc)
-{
-	sc->stages = 0;
-	sc->merge_max_bytes = 128 * 1024;
-	sc->split_boundary = 64 * 1024;
-	sc->crypt_sector_size = 512;
-	sc->crypt_iv_large_sectors = 0;
-	sc->crypt_allow_discards = 0;
-}
-
 static bool sb_crypt_on(const struct sb_dev *dev)
 {
 	return dev->sc.stages & SB_STAGE_CRYPT;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sysfs: /sys/block/stackblkN/stackblk/{backing,stages,reset}, the stage
- * settings (merge_max_bytes, split_boundary, crypt_*; never the key) and
+ * sysfs: /sys/block/stackblkN/stackblk/{backing,reset}, the stage settings
+ * (the STAGE rows of include/stackblk_settings.h: stages, merge_max_bytes,
+ * split_boundary, crypt_*; never the key) and
  * /sys/block/stackblkN/stackblk/stats/<counter>, one value per file.
  * The counter files are generated from include/stackblk_stats.h.
  *
@@ -26,53 +27,27 @@ static ssize_t backing_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%pg\n", sb_dir_to_dev(kobj)->bdev);
 }
 
-static ssize_t stages_show(struct kobject *kobj, struct kobj_attribute *attr,
-			   char *buf)
+/*
+ * Stage settings in effect (fixed while powered; never the key): one file
+ * per STAGE row of include/stackblk_settings.h.
+ */
+static ssize_t sb_setting_sysfs_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf);
+
+#define SB_SYSFS_DEVICE(...)
+#define SB_SYSFS_SECRET(...)
+#define SB_SYSFS_STAGE(n)						\
+	[SB_SET_##n] = __ATTR(n, 0444, sb_setting_sysfs_show, NULL),
+#define SB_SETTING(_name, _where, ...)	SB_SYSFS_##_where(_name)
+static struct kobj_attribute sb_setting_attrs[SB_NR_SETTINGS] = {
+#include "stackblk_settings.h"
+};
+
+static ssize_t sb_setting_sysfs_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
 {
-	char names[SB_STAGES_LEN];
-
-	sb_format_stages(names, sizeof(names), sb_dir_to_dev(kobj)->sc.stages);
-	return sysfs_emit(buf, "%s\n", names);
-}
-
-/* Stage settings in effect (fixed while powered); never the key. */
-static ssize_t sb_stage_show(struct kobject *kobj, struct kobj_attribute *attr,
-			     char *buf);
-
-static struct kobj_attribute sb_attr_merge_max_bytes =
-	__ATTR(merge_max_bytes, 0444, sb_stage_show, NULL);
-static struct kobj_attribute sb_attr_split_boundary =
-	__ATTR(split_boundary, 0444, sb_stage_show, NULL);
-static struct kobj_attribute sb_attr_crypt_sector_size =
-	__ATTR(crypt_sector_size, 0444, sb_stage_show, NULL);
-static struct kobj_attribute sb_attr_crypt_iv_large_sectors =
-	__ATTR(crypt_iv_large_sectors, 0444, sb_stage_show, NULL);
-static struct kobj_attribute sb_attr_crypt_allow_discards =
-	__ATTR(crypt_allow_discards, 0444, sb_stage_show, NULL);
-
-static ssize_t sb_stage_show(struct kobject *kobj, struct kobj_attribute *attr,
-			     char *buf)
-{
-	const struct sb_stage_cfg *sc = &sb_dir_to_dev(kobj)->sc;
-	u32 v;
-
-	if (attr == &sb_attr_merge_max_bytes)
-		v = sc->merge_max_bytes;
-	else if (attr == &sb_attr_split_boundary)
-		v = sc->split_boundary;
-	else if (attr == &sb_attr_crypt_sector_size)
-		v = sc->crypt_sector_size;
-	else if (attr == &sb_attr_crypt_iv_large_sectors)
-		v = sc->crypt_iv_large_sectors;
-	else
-		v = sc->crypt_allow_discards;
-	return sysfs_emit(buf, "%u\n", v);
-}
-
-static ssize_t crypt_cipher_show(struct kobject *kobj,
-				 struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%s\n", SB_CRYPT_CIPHER);
+	return sb_setting_show_stage(&sb_dir_to_dev(kobj)->sc,
+				     attr - sb_setting_attrs, buf);
 }
 
 static ssize_t reset_store(struct kobject *kobj, struct kobj_attribute *attr,
@@ -87,20 +62,16 @@ static ssize_t reset_store(struct kobject *kobj, struct kobj_attribute *attr,
 }
 
 static struct kobj_attribute sb_attr_backing = __ATTR_RO(backing);
-static struct kobj_attribute sb_attr_stages = __ATTR_RO(stages);
 static struct kobj_attribute sb_attr_reset = __ATTR_WO(reset);
-static struct kobj_attribute sb_attr_crypt_cipher = __ATTR_RO(crypt_cipher);
 
+#define SB_SYSFS_LIST_DEVICE(...)
+#define SB_SYSFS_LIST_SECRET(...)
+#define SB_SYSFS_LIST_STAGE(n)	(&sb_setting_attrs[SB_SET_##n].attr),
+#define SB_SETTING(_name, _where, ...)	SB_SYSFS_LIST_##_where(_name)
 static struct attribute *sb_dir_attrs[] = {
 	&sb_attr_backing.attr,
-	&sb_attr_stages.attr,
 	&sb_attr_reset.attr,
-	&sb_attr_merge_max_bytes.attr,
-	&sb_attr_split_boundary.attr,
-	&sb_attr_crypt_cipher.attr,
-	&sb_attr_crypt_sector_size.attr,
-	&sb_attr_crypt_iv_large_sectors.attr,
-	&sb_attr_crypt_allow_discards.attr,
+#include "stackblk_settings.h"
 	NULL,
 };
 

@@ -29,6 +29,26 @@ static const char remove_usage[] =
 "Remove the configfs item of a device (powering it off).\n\n"
 "  -h, --help   this help\n";
 
+/* The module's settings (include/stackblk_settings.h): names and bounds. */
+enum {
+#define SB_SETTING(name, ...) SET_##name,
+#include "stackblk_settings.h"
+	NR_SETTINGS
+};
+
+static const struct setting {
+	const char *name;
+	unsigned long long min, max;	/* of a number; max 0: CPUs */
+	bool stage;			/* a stage setting (STAGE, SECRET) */
+} settings[NR_SETTINGS] = {
+#define SB_CLI_STAGE_DEVICE false
+#define SB_CLI_STAGE_STAGE true
+#define SB_CLI_STAGE_SECRET true
+#define SB_SETTING(name, where, kind, def, min, max, ...) \
+	[SET_##name] = { #name, min, max, SB_CLI_STAGE_##where },
+#include "stackblk_settings.h"
+};
+
 /* One configfs attribute to write, in order. */
 struct attr {
 	const char *name;
@@ -120,17 +140,23 @@ int cmd_create(int argc, char **argv)
 	};
 	char queues[24], depth[24], boundary[24], css[24], key[1024], p[SB_PATH_MAX];
 	const char *name, *key_file = NULL;
-	struct attr attrs[] = {
-		{ .name = "backing" }, { .name = "nr_hw_queues" }, { .name = "queue_depth" },
-		{ .name = "stages", .stage = true }, { .name = "split_boundary", .stage = true },
-		{ .name = "crypt_sector_size", .stage = true },
-		{ .name = "crypt_key", .stage = true, .secret = true },
+	static const int ids[] = {
+		SET_backing, SET_nr_hw_queues, SET_queue_depth, SET_stages,
+		SET_split_boundary, SET_crypt_sector_size, SET_crypt_key,
 	};
 	enum { A_BACKING, A_QUEUES, A_DEPTH, A_STAGES, A_SPLIT, A_CSS, A_KEY, NR_ATTRS };
+	const struct setting *sdepth = &settings[SET_queue_depth];
+	struct attr attrs[NR_ATTRS];
 	uint64_t v;
 	long index;
 	int c, ret;
 
+	for (c = 0; c < NR_ATTRS; c++)
+		attrs[c] = (struct attr){
+			.name = settings[ids[c]].name,
+			.stage = settings[ids[c]].stage,
+			.secret = ids[c] == SET_crypt_key,
+		};
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":b:q:d:s:h", longopts, NULL)) != -1) {
@@ -145,8 +171,9 @@ int cmd_create(int argc, char **argv)
 			attrs[A_QUEUES].value = queues;
 			break;
 		case 'd':
-			if (!parse_u64(optarg, &v) || v < 1 || v > 4096)
-				return usage_error("create", "bad --depth '%s' (1..4096)", optarg);
+			if (!parse_u64(optarg, &v) || v < sdepth->min || v > sdepth->max)
+				return usage_error("create", "bad --depth '%s' (%llu..%llu)", optarg,
+						   sdepth->min, sdepth->max);
 			snprintf(depth, sizeof(depth), "%llu", (unsigned long long)v);
 			attrs[A_DEPTH].value = depth;
 			break;
@@ -259,7 +286,7 @@ int cmd_remove(int argc, char **argv)
 		{ 0 }
 	};
 	char p[SB_PATH_MAX];
-	struct sb_dev dev;
+	struct cli_dev dev;
 	int c;
 
 	opterr = 0;
