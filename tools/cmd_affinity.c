@@ -33,7 +33,7 @@ struct affinity {
 	bool reset;
 };
 
-static void affinity_take(const struct sb_dev *dev, struct affinity *a)
+static void affinity_take(const struct cli_dev *dev, struct affinity *a)
 {
 	char *text;
 
@@ -135,7 +135,7 @@ static void per_cpu(char *buf, size_t n, const struct interrupts *in, const stru
 		snprintf(buf, n, "-");
 }
 
-static void print_msix(FILE *f, const struct sb_dev *dev, const struct affinity *a)
+static void print_msix(FILE *f, const struct cli_dev *dev, const struct affinity *a)
 {
 	const struct msix_info *m = &a->msix;
 	struct table t;
@@ -187,7 +187,7 @@ static void print_msix(FILE *f, const struct sb_dev *dev, const struct affinity 
 	table_free(&t);
 }
 
-static void affinity_print(FILE *f, const struct sb_dev *dev, const struct affinity *a,
+static void affinity_print(FILE *f, const struct cli_dev *dev, const struct affinity *a,
 		    double interval)
 {
 	fprintf(f, "%s -> %s%s%s\n", dev->node, dev->backing,
@@ -301,7 +301,7 @@ static void json_msix(struct json *j, const struct affinity *a)
 	json_end(j, '}');
 }
 
-static void affinity_json(FILE *f, const struct sb_dev *dev, const struct affinity *a,
+static void affinity_json(FILE *f, const struct cli_dev *dev, const struct affinity *a,
 		   double interval)
 {
 	struct json j;
@@ -324,7 +324,7 @@ static void affinity_json(FILE *f, const struct sb_dev *dev, const struct affini
 	json_end(&j, '}');
 }
 
-static void show(const struct sb_dev *dev, const struct affinity *a, const struct sample_opts *o)
+static void show(const struct cli_dev *dev, const struct affinity *a, const struct sample_opts *o)
 {
 	if (o->json)
 		affinity_json(stdout, dev, a, o->interval);
@@ -337,7 +337,7 @@ int cmd_affinity(int argc, char **argv)
 {
 	struct sample_opts o = { .count = -1 };
 	struct affinity prev, cur, delta;
-	struct sb_dev dev;
+	struct cli_dev dev;
 	int ret = parse_sample_opts(argc, argv, "affinity", affinity_usage, &o, true);
 
 	if (ret >= 0)

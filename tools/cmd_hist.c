@@ -27,7 +27,7 @@ static const char latency_usage[] =
 
 /* Options, device lookup and the debugfs read shared by both commands. */
 static int open_debugfs(int argc, char **argv, const char *cmd, const char *usage,
-			const char *file, struct sb_dev *dev, char **text, bool *json)
+			const char *file, struct cli_dev *dev, char **text, bool *json)
 {
 	struct sample_opts o = { .count = -1 };
 	int ret = parse_sample_opts(argc, argv, cmd, usage, &o, false);
@@ -57,7 +57,7 @@ static void json_buckets(struct json *j, const uint64_t *b, int n)
 	json_end(j, ']');
 }
 
-static void depth_print(FILE *f, const struct sb_dev *dev, const struct sb_hctx *h, size_t n)
+static void depth_print(FILE *f, const struct cli_dev *dev, const struct sb_hctx *h, size_t n)
 {
 	struct table t;
 	uint64_t max = 0, inflight = 0;
@@ -92,7 +92,7 @@ static void depth_print(FILE *f, const struct sb_dev *dev, const struct sb_hctx 
 	}
 }
 
-static void depth_json(FILE *f, const struct sb_dev *dev, const struct sb_hctx *h, size_t n)
+static void depth_json(FILE *f, const struct cli_dev *dev, const struct sb_hctx *h, size_t n)
 {
 	struct json j;
 	uint64_t max = 0;
@@ -119,7 +119,7 @@ static void depth_json(FILE *f, const struct sb_dev *dev, const struct sb_hctx *
 
 int cmd_depth(int argc, char **argv)
 {
-	struct sb_dev dev;
+	struct cli_dev dev;
 	struct sb_hctx *h;
 	size_t n;
 	char *text;
@@ -146,7 +146,7 @@ static const double pcts[] = { 0.50, 0.99, 0.999 };
 static const char *const pct_names[] = { "p50", "p99", "p999" };
 #define NR_PCTS 3
 
-static void latency_print(FILE *f, const struct sb_dev *dev, const struct sb_latency *lat)
+static void latency_print(FILE *f, const struct cli_dev *dev, const struct sb_latency *lat)
 {
 	char buf[FMT_LEN];
 	bool any = false;
@@ -174,7 +174,7 @@ static void latency_print(FILE *f, const struct sb_dev *dev, const struct sb_lat
 		fprintf(f, "%s: no completed requests since the last reset\n", dev->node);
 }
 
-static void latency_json(FILE *f, const struct sb_dev *dev, const struct sb_latency *lat)
+static void latency_json(FILE *f, const struct cli_dev *dev, const struct sb_latency *lat)
 {
 	struct json j;
 
@@ -208,7 +208,7 @@ static void latency_json(FILE *f, const struct sb_dev *dev, const struct sb_late
 int cmd_latency(int argc, char **argv)
 {
 	struct sb_latency lat;
-	struct sb_dev dev;
+	struct cli_dev dev;
 	char *text;
 	bool json;
 	int ret = open_debugfs(argc, argv, "latency", latency_usage, "latency", &dev, &text,

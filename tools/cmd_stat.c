@@ -29,7 +29,7 @@ static const char top_usage[] =
 "  -h, --help               this help\n";
 
 struct devstate {
-	struct sb_dev dev;
+	struct cli_dev dev;
 	struct sb_sample prev, cur;
 	struct sb_metrics m;
 	bool have_prev;
@@ -67,8 +67,7 @@ static void report(const struct devstate *st, size_t n, double interval, bool js
 	} else {
 		struct table t;
 
-		table_init(&t, METRICS_ALIGN);
-		metrics_header(&t, interval > 0);
+		metrics_table_init(&t, interval > 0);
 		for (size_t i = 0; i < n; i++)
 			if (st[i].have_prev || interval <= 0)
 				metrics_row(&t, &st[i].dev, &st[i].m);
@@ -119,7 +118,7 @@ int cmd_stat(int argc, char **argv)
 			}
 		}
 	} else {
-		struct sb_dev *devs;
+		struct cli_dev *devs;
 		size_t nd, i;
 
 		ret = sb_dev_list(&devs, &nd);
@@ -178,7 +177,7 @@ static int by_iops(const void *a, const void *b)
 /* Re-list the devices, keeping the previous sample of those still present. */
 static int refresh(struct devstate **st, size_t *n)
 {
-	struct sb_dev *devs;
+	struct cli_dev *devs;
 	struct devstate *next;
 	size_t nd, m = 0;
 	int ret = sb_dev_list(&devs, &nd);

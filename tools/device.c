@@ -63,7 +63,7 @@ static long count_hctx(const char *node)
 }
 
 /* Fill the sysfs part of a powered device (dev->index set). */
-static void fill_sysfs(struct sb_dev *dev)
+static void fill_sysfs(struct cli_dev *dev)
 {
 	char p[SB_PATH_MAX];
 	uint64_t sectors;
@@ -81,7 +81,7 @@ static void fill_sysfs(struct sb_dev *dev)
 		dev->depth = depth;
 }
 
-static void fill_configfs(struct sb_dev *dev, const char *name)
+static void fill_configfs(struct cli_dev *dev, const char *name)
 {
 	char p[SB_PATH_MAX];
 	long v;
@@ -102,7 +102,7 @@ static void fill_configfs(struct sb_dev *dev, const char *name)
 
 static int dev_cmp(const void *a, const void *b)
 {
-	const struct sb_dev *x = a, *y = b;
+	const struct cli_dev *x = a, *y = b;
 
 	if ((x->index < 0) != (y->index < 0))
 		return x->index < 0 ? 1 : -1;
@@ -111,14 +111,14 @@ static int dev_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static struct sb_dev *append(struct sb_dev **devs, size_t *n)
+static struct cli_dev *append(struct cli_dev **devs, size_t *n)
 {
 	*devs = xrealloc(*devs, (*n + 1) * sizeof(**devs));
 	memset(&(*devs)[*n], 0, sizeof(**devs));
 	return &(*devs)[(*n)++];
 }
 
-int sb_dev_list(struct sb_dev **devs, size_t *n)
+int sb_dev_list(struct cli_dev **devs, size_t *n)
 {
 	char p[SB_PATH_MAX];
 	struct dirent *de;
@@ -147,7 +147,7 @@ int sb_dev_list(struct sb_dev **devs, size_t *n)
 	}
 	while ((de = readdir(d))) {
 		long idx = node_index(de->d_name);
-		struct sb_dev *dev = NULL;
+		struct cli_dev *dev = NULL;
 
 		if (idx < 0)
 			continue;
@@ -167,9 +167,9 @@ int sb_dev_list(struct sb_dev **devs, size_t *n)
 	return 0;
 }
 
-int sb_dev_find(const char *arg, struct sb_dev *dev)
+int sb_dev_find(const char *arg, struct cli_dev *dev)
 {
-	struct sb_dev *devs;
+	struct cli_dev *devs;
 	size_t n, i;
 	bool node_only = !strncmp(arg, "/dev/", 5);
 	int ret;
@@ -194,7 +194,7 @@ found:
 	return 0;
 }
 
-int sb_dev_open(const char *arg, struct sb_dev *dev)
+int sb_dev_open(const char *arg, struct cli_dev *dev)
 {
 	if (!sb_require_module())
 		return EXIT_RUNTIME;
@@ -209,7 +209,7 @@ int sb_dev_open(const char *arg, struct sb_dev *dev)
 	return EXIT_OK;
 }
 
-int sb_read_counters(const struct sb_dev *dev, struct sb_counters *out)
+int sb_read_counters(const struct cli_dev *dev, struct sb_counters *out)
 {
 	char p[SB_PATH_MAX];
 	int ret;
@@ -233,7 +233,7 @@ int sb_read_counters(const struct sb_dev *dev, struct sb_counters *out)
 	return 0;
 }
 
-int sb_debugfs_read(const struct sb_dev *dev, const char *file, char **text)
+int sb_debugfs_read(const struct cli_dev *dev, const char *file, char **text)
 {
 	char p[SB_PATH_MAX];
 

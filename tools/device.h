@@ -9,7 +9,8 @@
 extern const char *const sb_counter_names[SB_NR_STATS];
 extern const char *const sb_gauge_names[SB_NR_GAUGES];
 
-struct sb_dev {
+/* A stackblk device as the CLI sees it (not the module's struct sb_dev). */
+struct cli_dev {
 	char name[256];		/* configfs item name, or node for module-parameter devices */
 	char node[32];		/* "stackblkN", "" while not powered */
 	long index;		/* N, -1 while not powered */
@@ -31,15 +32,15 @@ bool sb_module_loaded(void);
 bool sb_require_module(void);
 
 /* All devices: powered ones by index, then unpowered configfs items by name. */
-int sb_dev_list(struct sb_dev **devs, size_t *n);
+int sb_dev_list(struct cli_dev **devs, size_t *n);
 /* Find by configfs name, "stackblkN" or "/dev/stackblkN": 0 or -ENOENT. */
-int sb_dev_find(const char *arg, struct sb_dev *dev);
+int sb_dev_find(const char *arg, struct cli_dev *dev);
 /* Module check + find + must be powered; prints the reason.  Returns an exit status. */
-int sb_dev_open(const char *arg, struct sb_dev *dev);
+int sb_dev_open(const char *arg, struct cli_dev *dev);
 
-int sb_read_counters(const struct sb_dev *dev, struct sb_counters *out);
+int sb_read_counters(const struct cli_dev *dev, struct sb_counters *out);
 /* Read debugfs file @file of @dev: 0 or -errno. */
-int sb_debugfs_read(const struct sb_dev *dev, const char *file, char **text);
+int sb_debugfs_read(const struct cli_dev *dev, const char *file, char **text);
 /* Human explanation of a debugfs read error. */
 const char *sb_debugfs_why(int err);
 

@@ -14,7 +14,7 @@ static_assert(sizeof(struct sb_latency) % sizeof(uint64_t) == 0 &&
 
 #define MB 1e6
 
-int sample_take(const struct sb_dev *dev, struct sb_sample *s)
+int sample_take(const struct cli_dev *dev, struct sb_sample *s)
 {
 	char *text;
 	int ret;
@@ -90,53 +90,91 @@ double metrics_rate(const struct sb_metrics *m, enum stackblk_stat s)
 	return m->interval > 0 ? (double)m->c[s] / m->interval : (double)m->c[s];
 }
 
-void metrics_header(struct table *t, bool interval)
-{
-	static const char *const cols[2][20] = {
-		{ "DEVICE", "L_r", "L_w", "L_rMB", "L_wMB", "P_r", "P_w", "P_rMB", "P_wMB",
-		  "AMP_B", "AMP_OPS", "merged", "split", "rmw",
-		  "L_p50", "L_p99", "P_p50", "P_p99", "inflight", "maxdepth" },
-		{ "DEVICE", "L_r/s", "L_w/s", "L_rMB/s", "L_wMB/s", "P_r/s", "P_w/s", "P_rMB/s",
-		  "P_wMB/s", "AMP_B", "AMP_OPS", "merged/s", "split/s", "rmw/s",
-		  "L_p50", "L_p99", "P_p50", "P_p99", "inflight", "maxdepth" },
-	};
+/*
+ * The columns of stat and top, as lsblk keeps them: one row each drives
+ * the table's heading (totals, or per second in interval mode), its cell,
+ * and for rates the key in the JSON "rates" object.
+ */
+enum mcol_kind { MC_DEVICE, MC_OPS, MC_MB, MC_AMP_B, MC_AMP_OPS, MC_P50, MC_P99, MC_GAUGE };
 
-	for (int i = 0; i < 20; i++)
-		table_cell(t, "%s", cols[interval][i]);
+static const struct metrics_col {
+	const char *head;	/* totals */
+	const char *head_rate;	/* interval mode; NULL: the same */
+	char align;		/* 'l' or 'r' */
+	enum mcol_kind kind;
+	int arg;		/* the counter, latency path or gauge */
+	const char *rate_key;	/* in JSON "rates"; NULL: not a rate */
+} mcols[] = {
+	{ "DEVICE", NULL, 'l', MC_DEVICE, 0, NULL },
+	{ "L_r", "L_r/s", 'r', MC_OPS, SB_STAT_logical_read_ios, "logical_read_iops" },
+	{ "L_w", "L_w/s", 'r', MC_OPS, SB_STAT_logical_write_ios, "logical_write_iops" },
+	{ "L_rMB", "L_rMB/s", 'r', MC_MB, SB_STAT_logical_read_bytes, "logical_read_mbps" },
+	{ "L_wMB", "L_wMB/s", 'r', MC_MB, SB_STAT_logical_write_bytes, "logical_write_mbps" },
+	{ "P_r", "P_r/s", 'r', MC_OPS, SB_STAT_physical_read_ios, "physical_read_iops" },
+	{ "P_w", "P_w/s", 'r', MC_OPS, SB_STAT_physical_write_ios, "physical_write_iops" },
+	{ "P_rMB", "P_rMB/s", 'r', MC_MB, SB_STAT_physical_read_bytes, "physical_read_mbps" },
+	{ "P_wMB", "P_wMB/s", 'r', MC_MB, SB_STAT_physical_write_bytes, "physical_write_mbps" },
+	{ "AMP_B", NULL, 'r', MC_AMP_B, 0, NULL },
+	{ "AMP_OPS", NULL, 'r', MC_AMP_OPS, 0, NULL },
+	{ "merged", "merged/s", 'r', MC_OPS, SB_STAT_merged_ios, "merged_per_s" },
+	{ "split", "split/s", 'r', MC_OPS, SB_STAT_split_ios, "split_per_s" },
+	{ "rmw", "rmw/s", 'r', MC_OPS, SB_STAT_rmw_ios, "rmw_per_s" },
+	{ "L_p50", NULL, 'r', MC_P50, 0, NULL },
+	{ "L_p99", NULL, 'r', MC_P99, 0, NULL },
+	{ "P_p50", NULL, 'r', MC_P50, 1, NULL },
+	{ "P_p99", NULL, 'r', MC_P99, 1, NULL },
+	{ "inflight", NULL, 'r', MC_GAUGE, SB_GAUGE_inflight, NULL },
+	{ "maxdepth", NULL, 'r', MC_GAUGE, SB_GAUGE_inflight_max, NULL },
+};
+#define NMCOLS (sizeof(mcols) / sizeof(mcols[0]))
+
+void metrics_table_init(struct table *t, bool interval)
+{
+	static char align[NMCOLS + 1];	/* the table keeps a pointer to it */
+	size_t c;
+
+	for (c = 0; c < NMCOLS; c++)
+		align[c] = mcols[c].align;
+	align[c] = '\0';
+	table_init(t, align);
+	for (c = 0; c < NMCOLS; c++)
+		table_cell(t, "%s", interval && mcols[c].head_rate ? mcols[c].head_rate :
+			   mcols[c].head);
 }
 
-void metrics_row(struct table *t, const struct sb_dev *dev, const struct sb_metrics *m)
+void metrics_row(struct table *t, const struct cli_dev *dev, const struct sb_metrics *m)
 {
-	static const enum stackblk_stat rate_cols[] = {
-		SB_STAT_logical_read_ios, SB_STAT_logical_write_ios,
-		SB_STAT_logical_read_bytes, SB_STAT_logical_write_bytes,
-		SB_STAT_physical_read_ios, SB_STAT_physical_write_ios,
-		SB_STAT_physical_read_bytes, SB_STAT_physical_write_bytes,
-	};
-	static const enum stackblk_stat attrib_cols[] = {
-		SB_STAT_merged_ios, SB_STAT_split_ios, SB_STAT_rmw_ios,
-	};
 	char buf[FMT_LEN];
 
-	table_cell(t, "%s", dev->node);
-	for (size_t i = 0; i < sizeof(rate_cols) / sizeof(rate_cols[0]); i++) {
-		double v = metrics_rate(m, rate_cols[i]);
+	for (size_t c = 0; c < NMCOLS; c++) {
+		const struct metrics_col *mc = &mcols[c];
 
-		if (i % 4 >= 2)		/* bytes columns */
-			table_cell(t, "%.2f", v / MB);
-		else
-			table_cell(t, "%s", fmt_num(buf, v));
+		switch (mc->kind) {
+		case MC_DEVICE:
+			table_cell(t, "%s", dev->node);
+			break;
+		case MC_OPS:
+			table_cell(t, "%s", fmt_num(buf, metrics_rate(m, mc->arg)));
+			break;
+		case MC_MB:
+			table_cell(t, "%.2f", metrics_rate(m, mc->arg) / MB);
+			break;
+		case MC_AMP_B:
+			table_cell(t, "%s", fmt_ratio(buf, m->amp_bytes));
+			break;
+		case MC_AMP_OPS:
+			table_cell(t, "%s", fmt_ratio(buf, m->amp_ops));
+			break;
+		case MC_P50:
+		case MC_P99:
+			table_cell(t, "%s", !m->have_pct[mc->arg] ? "-" :
+				   fmt_ns(buf, mc->kind == MC_P50 ? m->p50[mc->arg] : m->p99[mc->arg]));
+			break;
+		case MC_GAUGE:
+			table_cell(t, "%llu", (unsigned long long)m->g[mc->arg]);
+			break;
+		}
 	}
-	table_cell(t, "%s", fmt_ratio(buf, m->amp_bytes));
-	table_cell(t, "%s", fmt_ratio(buf, m->amp_ops));
-	for (size_t i = 0; i < sizeof(attrib_cols) / sizeof(attrib_cols[0]); i++)
-		table_cell(t, "%s", fmt_num(buf, metrics_rate(m, attrib_cols[i])));
-	for (int p = 0; p < SB_NR_PATHS; p++) {
-		table_cell(t, "%s", m->have_pct[p] ? fmt_ns(buf, m->p50[p]) : "-");
-		table_cell(t, "%s", m->have_pct[p] ? fmt_ns(buf, m->p99[p]) : "-");
-	}
-	table_cell(t, "%llu", (unsigned long long)m->g[SB_GAUGE_inflight]);
-	table_cell(t, "%llu", (unsigned long long)m->g[SB_GAUGE_inflight_max]);
 }
 
 static void json_ratio(struct json *j, const char *key, double v)
@@ -147,26 +185,8 @@ static void json_ratio(struct json *j, const char *key, double v)
 		json_num(j, key, v);
 }
 
-void metrics_json(struct json *j, const struct sb_dev *dev, const struct sb_metrics *m)
+void metrics_json(struct json *j, const struct cli_dev *dev, const struct sb_metrics *m)
 {
-	static const struct {
-		const char *key;
-		enum stackblk_stat stat;
-		double div;
-	} rates[] = {
-		{ "logical_read_iops", SB_STAT_logical_read_ios, 1 },
-		{ "logical_write_iops", SB_STAT_logical_write_ios, 1 },
-		{ "logical_read_mbps", SB_STAT_logical_read_bytes, MB },
-		{ "logical_write_mbps", SB_STAT_logical_write_bytes, MB },
-		{ "physical_read_iops", SB_STAT_physical_read_ios, 1 },
-		{ "physical_write_iops", SB_STAT_physical_write_ios, 1 },
-		{ "physical_read_mbps", SB_STAT_physical_read_bytes, MB },
-		{ "physical_write_mbps", SB_STAT_physical_write_bytes, MB },
-		{ "merged_per_s", SB_STAT_merged_ios, 1 },
-		{ "split_per_s", SB_STAT_split_ios, 1 },
-		{ "rmw_per_s", SB_STAT_rmw_ios, 1 },
-	};
-
 	json_obj(j, NULL);
 	json_str(j, "device", dev->node);
 	json_str(j, "name", dev->name);
@@ -185,8 +205,10 @@ void metrics_json(struct json *j, const struct sb_dev *dev, const struct sb_metr
 		json_u64(j, sb_gauge_names[i], m->g[i]);
 	if (m->interval > 0) {
 		json_obj(j, "rates");
-		for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++)
-			json_num(j, rates[i].key, metrics_rate(m, rates[i].stat) / rates[i].div);
+		for (size_t c = 0; c < NMCOLS; c++)
+			if (mcols[c].rate_key)
+				json_num(j, mcols[c].rate_key, metrics_rate(m, mcols[c].arg) /
+					 (mcols[c].kind == MC_MB ? MB : 1));
 		json_end(j, '}');
 	} else {
 		json_null(j, "rates");

@@ -27,7 +27,7 @@ struct sb_metrics {
 };
 
 /* Counters must be readable (else -errno); latency is optional (lat_err). */
-int sample_take(const struct sb_dev *dev, struct sb_sample *s);
+int sample_take(const struct cli_dev *dev, struct sb_sample *s);
 /* @prev NULL: totals of @cur.  Never negative, see u64_delta(). */
 void metrics_compute(const struct sb_sample *prev, const struct sb_sample *cur,
 		     struct sb_metrics *m);
@@ -36,11 +36,10 @@ double metrics_rate(const struct sb_metrics *m, enum stackblk_stat s);
 /* Sum of the per-op histograms of @path. */
 void latency_path_sum(const struct sb_latency *lat, int path, uint64_t *b);
 
-/* The stat/top table: header row, then one row per device. */
-#define METRICS_ALIGN "lrrrrrrrrrrrrrrrrrrr"
-void metrics_header(struct table *t, bool interval);
-void metrics_row(struct table *t, const struct sb_dev *dev, const struct sb_metrics *m);
+/* The stat/top table (one column table, sample.c): heading, then a row per device. */
+void metrics_table_init(struct table *t, bool interval);
+void metrics_row(struct table *t, const struct cli_dev *dev, const struct sb_metrics *m);
 /* One device object (keys documented in stackblk.8). */
-void metrics_json(struct json *j, const struct sb_dev *dev, const struct sb_metrics *m);
+void metrics_json(struct json *j, const struct cli_dev *dev, const struct sb_metrics *m);
 
 #endif

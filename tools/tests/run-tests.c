@@ -417,7 +417,7 @@ static void test_msix_null_blk(void)
 
 static void test_dev_list_configfs(void)
 {
-	struct sb_dev *d;
+	struct cli_dev *d;
 	size_t n;
 
 	use_root("nvme-4cpu-612");
@@ -433,7 +433,7 @@ static void test_dev_list_configfs(void)
 
 static void test_dev_list_param(void)
 {
-	struct sb_dev *d, dev;
+	struct cli_dev *d, dev;
 	size_t n;
 
 	use_root("nvme-2cpu-61");
@@ -454,7 +454,7 @@ static void test_dev_list_param(void)
 
 static void take(const char *root, struct sb_sample *s, double t)
 {
-	struct sb_dev dev = { .index = 0, .node = "stackblk0" };
+	struct cli_dev dev = { .index = 0, .node = "stackblk0" };
 
 	use_root(root);
 	if (sample_take(&dev, s))
@@ -466,7 +466,7 @@ static void test_metrics_totals(void)
 {
 	struct sb_sample s;
 	struct sb_metrics m;
-	struct sb_dev dev = { .index = 1, .node = "stackblk1" };
+	struct cli_dev dev = { .index = 1, .node = "stackblk1" };
 
 	take("nvme-4cpu-612", &s, 1);
 	metrics_compute(NULL, &s, &m);
@@ -610,7 +610,7 @@ static void test_json_writer(void)
 
 static void test_metrics_json(void)
 {
-	struct sb_dev dev = { .index = 0, .node = "stackblk0", .name = "fast",
+	struct cli_dev dev = { .index = 0, .node = "stackblk0", .name = "fast",
 			      .backing = "nvme0n1" };
 	struct sb_sample a, b;
 	struct sb_metrics m;
@@ -650,7 +650,7 @@ static void test_metrics_json(void)
 
 static void test_metrics_table(void)
 {
-	struct sb_dev dev = { .index = 0, .node = "stackblk0" };
+	struct cli_dev dev = { .index = 0, .node = "stackblk0" };
 	struct sb_sample a;
 	struct sb_metrics m;
 	struct table t;
@@ -658,8 +658,7 @@ static void test_metrics_table(void)
 
 	take("nvme-4cpu-612", &a, 1);
 	metrics_compute(NULL, &a, &m);
-	table_init(&t, METRICS_ALIGN);
-	metrics_header(&t, false);
+	metrics_table_init(&t, false);
 	metrics_row(&t, &dev, &m);
 	CAPTURE(out, table_print(&t, f));
 	table_free(&t);
