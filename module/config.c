@@ -78,7 +78,9 @@ static char *sb_def_str[SB_NR_SETTINGS];	/* stages, crypt_cipher */
 
 /*
  * One module parameter: @_arr[SB_SET_##_name], the default of the setting
- * of the same name.  MODULE_PARM_DESC() is spelled out as __MODULE_INFO()
+ * of the same name.  Its initial value is the table's (no number is
+ * repeated here); /sys/module/stackblk/parameters/<name> shows it.
+ * MODULE_PARM_DESC() is spelled out as __MODULE_INFO()
  * so that the macro names @_name once.
  */
 #define SB_PARAM(_name, _type, _arr, _desc)				\
@@ -86,10 +88,10 @@ static char *sb_def_str[SB_NR_SETTINGS];	/* stages, crypt_cipher */
 	__MODULE_INFO(parm, sb_parm_##_name, #_name ":" _desc)
 
 SB_PARAM(nr_hw_queues, uint, sb_def_u32, "Default hardware contexts; 0 = one per possible CPU");
-SB_PARAM(queue_depth, uint, sb_def_u32, "Default tags per hardware context (1-4096, default 128)");
+SB_PARAM(queue_depth, uint, sb_def_u32, "Default tags per hardware context (1-4096)");
 SB_PARAM(stages, charp, sb_def_str, "Default stages: merge,split (crypt needs a key: configfs)");
-SB_PARAM(merge_max_bytes, uint, sb_def_u32, "Default largest merged backing I/O (default 131072)");
-SB_PARAM(split_boundary, uint, sb_def_u32, "Default split boundary in bytes (default 65536)");
+SB_PARAM(merge_max_bytes, uint, sb_def_u32, "Default largest merged backing I/O in bytes");
+SB_PARAM(split_boundary, uint, sb_def_u32, "Default split boundary in bytes");
 SB_PARAM(crypt_cipher, charp, sb_def_str, "Default cipher: only " SB_CRYPT_CIPHER);
 SB_PARAM(crypt_sector_size, uint, sb_def_u32, "Default crypt sector size: 512 or 4096");
 SB_PARAM(crypt_iv_large_sectors, uint, sb_def_u32, "Default IV in crypt sectors (1) or 512s (0)");
