@@ -8,18 +8,28 @@
 # ends with exit 0 (PASS), `fail "reason"` or `skip "reason"`.  Never sleep
 # and hope: poll with wait_until/must_wait and a bounded timeout.
 
-SB_KVER=$(uname -r)
-SB_REPO=${SB_REPO:-$(pwd)}
+# Sourcing this file runs no program: under TCG every fork+exec costs tens
+# of milliseconds (hundreds on the debug kernel), and some cases source it
+# once per probe.
+read -r SB_KVER </proc/sys/kernel/osrelease
+SB_REPO=${SB_REPO:-$PWD}
 SB_KO=${STACKBLK_KO:-$SB_REPO/build/$SB_KVER/stackblk.ko}
 SB_CFS=/sys/kernel/config/stackblk
 SB_BACKING=${STACKBLK_BACKING:-/dev/nvme0n1}
-SB_BK=$(basename "$SB_BACKING")
-SB_NCPU=$(nproc)
-_p=$(cat /sys/devices/system/cpu/possible)
+SB_BK=${SB_BACKING##*/}
+# online CPUs (what nproc prints here) from a cpulist like "0,2-3"
+read -r _p </sys/devices/system/cpu/online
+SB_NCPU=0
+IFS=, read -ra _r <<<"$_p"
+for _x in "${_r[@]}"; do
+	SB_NCPU=$((SB_NCPU + ${_x#*-} - ${_x%-*} + 1))
+done
+read -r _p </sys/devices/system/cpu/possible
 SB_NR_CPU_IDS=$((${_p##*[-,]} + 1))
+unset _p _r _x
 SB_REASON=${SB_REASON:-/tmp/stackblk-reason.$$}
 SB_ART=${SB_ART:-/tmp/stackblk-art.$$}
-mkdir -p "$SB_ART"
+[ -d "$SB_ART" ] || mkdir -p "$SB_ART"
 
 # Tier (tests/README.md): `make check` runs every case once with these
 # lighter parameters (SB_TIER=check); `make check-full` with the full ones.
@@ -56,16 +66,20 @@ run() {
 }
 
 # --- polling -------------------------------------------------------------
+# sb_sleep SECONDS: sleep without a fork+exec (a read that times out on a
+# pipe nobody writes to); under TCG an exec costs tens of milliseconds.
+exec {SB_SLEEP_FD}<> <(:)
+sb_sleep() { read -r -t "$1" -u "$SB_SLEEP_FD" _ || :; }
 # wait_until SECONDS CMD...: poll CMD every 0.1 s; 0 once it succeeds,
 # 1 after SECONDS.
 wait_until() {
 	local t=$1 end
 	shift
-	end=$(($(date +%s%N) + t * 1000000000))
+	end=$((${EPOCHREALTIME/./} + t * 1000000))
 	while :; do
 		"$@" 2>/dev/null && return 0
-		[ "$(date +%s%N)" -lt "$end" ] || return 1
-		sleep 0.1
+		[ "${EPOCHREALTIME/./}" -lt "$end" ] || return 1
+		sb_sleep 0.1
 	done
 }
 # must_wait SECONDS "what" CMD...: wait_until or fail
@@ -113,8 +127,13 @@ expect_wr() {
 	info "write '$v' > $f: $got"
 	[ "$got" = "$want" ] || fail "write '$v' > ${f#$SB_CFS/}: expected $want, got $got"
 }
-# rd FILE: contents without trailing newline (empty if unreadable)
-rd() { cat "$1" 2>/dev/null; }
+# rd FILE: contents without trailing newline (empty if unreadable), read
+# by bash itself, no cat(1)
+rd() {
+	local l out=""
+	{ while IFS= read -r l; do out+=$l$'\n'; done; out+=$l; } 2>/dev/null <"$1" || :
+	printf '%s' "${out%$'\n'}"
+}
 # expect_rd FILE VALUE
 expect_rd() {
 	local got
