@@ -10,7 +10,8 @@
 #   --kernel   Debian kernel version with /boot/vmlinuz-KVER (default: the
 #              newest 6.12), or a bzImage of a custom kernel with virtio-pci,
 #              9p and overlayfs built in.
-#   --smp      vCPUs (default 2)          --mem      MiB of RAM (default 2048)
+#   --smp      vCPUs, or a QEMU -smp value such as 2,sockets=2 (default 2)
+#   --mem      MiB of RAM (default 2048)
 #   --disk-mb  size of the emulated NVMe namespace nvme0n1 (default 1024),
 #              backed by a sparse raw file that is deleted afterwards
 #   --timeout  seconds before qemu is killed (default 3600)
@@ -35,7 +36,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 CACHE=${STACKBLK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/stackblk}
 
-usage() { sed -n '4,30p' "$0" >&2; exit 2; }
+usage() { sed -n '4,31p' "$0" >&2; exit 2; }
 
 kernel="" smp=2 mem=2048 disk_mb=1024 tmo=3600 extra="" out="" verbose=0
 while [ $# -gt 0 ]; do
