@@ -21,6 +21,29 @@ static const struct block_device_operations sb_fops = {
 	.owner	= THIS_MODULE,
 };
 
+/*
+ * The data stages, in pipeline order: a device runs the last one it has
+ * switched on, or plain (stage.c) if none.  A new data stage is a file
+ * with its struct sb_stage_ops and a row here (docs/stages.md).
+ */
+static const struct {
+	u32 stage;
+	const struct sb_stage_ops *ops;
+} sb_data_stages[] = {
+	{ SB_STAGE_CRYPT, &sb_crypt_ops },
+};
+
+static const struct sb_stage_ops *sb_data_stage(u32 stages)
+{
+	const struct sb_stage_ops *ops = &sb_plain_ops;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sb_data_stages); i++)
+		if (stages & sb_data_stages[i].stage)
+			ops = sb_data_stages[i].ops;
+	return ops;
+}
+
 static int sb_init_tag_set(struct sb_dev *dev)
 {
 	struct blk_mq_tag_set *set = &dev->tag_set;
@@ -34,7 +57,7 @@ static int sb_init_tag_set(struct sb_dev *dev)
 	set->cmd_size = sizeof(struct sb_cmd);
 	/*
 	 * BLOCKING: ->queue_rq() submits to the backing device and may sleep
-	 * there (see io.c).  STACKING: our requests complete through another
+	 * there (see mq.c).  STACKING: our requests complete through another
 	 * device, so blk-mq must not wait for them when a CPU goes offline.
 	 */
 	set->flags = BLK_MQ_F_SHOULD_MERGE | BLK_MQ_F_BLOCKING |
@@ -82,7 +105,7 @@ int sb_dev_create(struct sb_config *cfg)
 		goto out_close_backing;
 	}
 
-	ret = sb_stage_setup(dev, &sl);
+	ret = sb_stage_setup(dev, sb_data_stage(cfg->sc.stages), &sl);
 	if (ret)
 		goto out_close_backing;
 
@@ -91,8 +114,7 @@ int sb_dev_create(struct sb_config *cfg)
 		goto out_stage_teardown;
 
 	/* BVECS: the stages build bios of their own (stage.c). */
-	ret = bioset_init(&dev->bs, BIO_POOL_SIZE,
-			  offsetof(struct sb_bio, bio),
+	ret = bioset_init(&dev->bs, BIO_POOL_SIZE, dev->ops->front_pad,
 			  BIOSET_NEED_RESCUER | BIOSET_NEED_BVECS);
 	if (ret)
 		goto out_free_stats;

@@ -24,8 +24,6 @@ static char *backing;
 module_param(backing, charp, 0444);
 MODULE_PARM_DESC(backing, "Create stackblk0 over this block device at load (one-shot)");
 
-DEFINE_STATIC_KEY_TRUE(sb_collect);
-
 static int sb_collect_set(const char *val, const struct kernel_param *kp)
 {
 	bool on;

@@ -9,6 +9,7 @@
  *   struct sb_queue   - per hardware context state (queue depth)
  *   struct sb_cmd     - per request PDU
  *   struct sb_bio     - front pad of every bio sent to the backing device
+ *   struct sb_stage_ops - what a data stage does (plain, crypt)
  */
 #ifndef _STACKBLK_H
 #define _STACKBLK_H
@@ -20,6 +21,7 @@
 #include <linux/mempool.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/timekeeping.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -103,15 +105,17 @@ struct sb_dev {
 
 	/* Stage pipeline (stage.c); sc is fixed while powered. */
 	struct sb_stage_cfg sc;
+	const struct sb_stage_ops *ops;	/* the data stage: crypt or plain */
 	unsigned int lbs;		/* backing logical block size */
 	u64 merge_max;			/* bytes: merge_max_bytes and backing */
 	unsigned int merge_max_segs;
+	struct workqueue_struct *io_wq;	/* units of an in_work stage */
+	/* crypt stage (stage_crypt.c) */
 	struct crypto_sync_skcipher *tfm;
 	mempool_t *read_pool;		/* bounce pages of crypt reads */
 	mempool_t *write_pool;		/* bounce pages of crypt writes */
 	struct mutex read_bounce_lock;	/* one blocking read_pool allocation */
 	struct mutex write_bounce_lock;	/* one blocking write_pool allocation */
-	struct workqueue_struct *io_wq;	/* crypt submission */
 	struct workqueue_struct *crypt_wq; /* read decryption off hard irq */
 	spinlock_t range_lock;		/* crypt-sector range lock */
 	struct list_head ranges;
@@ -143,19 +147,45 @@ struct sb_cmd {
 	struct work_struct work;
 };
 
-/* Front pad of each backing bio. */
+/*
+ * Front pad of each backing bio.  A data stage may put more in front of it
+ * (struct sb_stage_ops.front_pad): the crypt stage's struct sb_crypt_bio.
+ */
 struct sb_bio {
 	struct sb_cmd *cmd;
-	u64 start_ns;
-	/* crypt: bounce pages, one per bio_vec (or the caller's if direct) */
-	u64 wpos;			/* backing byte offset of the bio */
-	u64 dpos;			/* backing byte offset of the data */
-	u32 dlen;			/* bytes of caller data in it */
-	u32 wlen;			/* bytes of the bio */
-	bool bounce;			/* completes in sb_crypt_bio_done() */
-	bool direct;			/* crypt read into the caller's pages */
-	struct work_struct work;	/* read decryption off hard irq */
+	u64 start_ns;			/* 0: not timed */
 	struct bio bio;
+};
+
+/**
+ * struct sb_stage_ops - what a data stage does to a unit (stage.c)
+ * @name: for messages
+ * @front_pad: bytes in front of each backing bio, struct sb_bio included
+ * @in_work: units run in a work item of dev->io_wq, where they may sleep
+ * @setup: set up what the stage needs and fill in its limits; 0 or a
+ *	negative errno, with nothing left behind
+ * @teardown: undo @setup, also a partial one
+ * @unit_begin: before the first piece of a read or write unit (may sleep
+ *	if @in_work): the crypt range lock
+ * @piece: read or write the unit's bytes [@p, @pe), one split piece: put
+ *	the unit once for each backing bio it adds beyond one, and once if
+ *	it fails before submitting
+ * @nodata: trim a discard or write-zeroes unit [*@pos, *@end) to what the
+ *	stage can do; BLK_STS_OK, or the status it fails with
+ * @unit_done: the unit's last backing bio has completed, before its
+ *	requests do
+ */
+struct sb_stage_ops {
+	const char *name;
+	unsigned int front_pad;
+	bool in_work;
+	int (*setup)(struct sb_dev *dev, struct sb_stage_limits *sl);
+	void (*teardown)(struct sb_dev *dev);
+	void (*unit_begin)(struct sb_cmd *leader);
+	void (*piece)(struct sb_cmd *leader, u64 p, u64 pe);
+	blk_status_t (*nodata)(struct sb_dev *dev, blk_opf_t opf, u64 *pos,
+			       u64 *end);
+	void (*unit_done)(struct sb_cmd *leader);
 };
 
 DECLARE_STATIC_KEY_TRUE(sb_collect);
@@ -214,7 +244,7 @@ void sb_dev_exit(void);
 int sb_dev_create(struct sb_config *cfg);
 void sb_dev_destroy(struct sb_config *cfg);
 
-/* io.c */
+/* mq.c */
 extern const struct blk_mq_ops sb_mq_ops;
 extern const struct blk_mq_ops sb_mq_merge_ops;
 
@@ -222,22 +252,33 @@ extern const struct blk_mq_ops sb_mq_merge_ops;
 int sb_configfs_init(void);
 void sb_configfs_exit(void);
 
-void sb_cmd_backing_done(struct sb_cmd *cmd);
-void sb_cmd_put(struct sb_cmd *cmd);
-void sb_submit(struct sb_cmd *cmd, struct bio *bio);
-void sb_submit_bounce(struct sb_cmd *cmd, struct bio *bio);
+/* backing.c */
 void sb_count_physical(struct sb_dev *dev, struct bio *bio);
+void sb_backing_submit(struct sb_cmd *cmd, struct bio *bio,
+		       bio_end_io_t *end_io);
+struct sb_cmd *sb_backing_bio_end(struct bio *bio);
+void sb_cmd_backing_done(struct sb_cmd *cmd);
+void sb_forward(struct sb_cmd *cmd, struct request *rq);
 
 /* stage.c */
-int sb_stage_setup(struct sb_dev *dev, struct sb_stage_limits *sl);
+extern const struct sb_stage_ops sb_plain_ops;
+int sb_stage_setup(struct sb_dev *dev, const struct sb_stage_ops *ops,
+		   struct sb_stage_limits *sl);
 void sb_stage_teardown(struct sb_dev *dev);
-void sb_stage_queue(struct sb_cmd *cmd, bool last);
-void sb_forward(struct sb_cmd *cmd, struct request *rq);
-void sb_stage_commit(struct sb_queue *sq);
-void sb_stage_unit_done(struct sb_cmd *leader);
-void sb_crypt_bio_done(struct sb_bio *sbio);
+void sb_stage_prepare(struct sb_cmd *cmd);
+void sb_stage_queue(struct sb_cmd *cmd);
+void sb_unit_dispatch(struct sb_cmd *leader);
+
+/* stage_merge.c */
+void sb_merge_queue(struct sb_cmd *cmd, bool last);
+void sb_merge_commit(struct sb_queue *sq);
+
+/* stage_crypt.c */
+extern const struct sb_stage_ops sb_crypt_ops;
 
 /* stats.c */
+void sb_count_io(struct sb_dev *dev, bool physical, enum req_op op,
+		 unsigned int bytes);
 int sb_stats_alloc(struct sb_dev *dev);
 void sb_stats_free(struct sb_dev *dev);
 u64 sb_stat_read(struct sb_dev *dev, enum stackblk_stat idx);
@@ -260,6 +301,24 @@ static inline enum sb_lat_op sb_lat_op(blk_opf_t opf)
 	default:
 		return SB_LAT_OP_other;
 	}
+}
+
+static inline u64 sb_now_if_collecting(void)
+{
+	return static_branch_likely(&sb_collect) ? ktime_get_ns() : 0;
+}
+
+/* One latency sample since @start_ns, into this CPU's histogram. */
+static inline void sb_record_latency(struct sb_dev *dev,
+				     enum sb_lat_path path, blk_opf_t opf,
+				     u64 start_ns)
+{
+	struct sb_pcpu_stats __percpu *st = dev->stats;
+	enum sb_lat_op op = sb_lat_op(opf);
+	u64 ns = ktime_get_ns() - start_ns;
+
+	this_cpu_inc(st->lat[path][op][sb_log2_bucket(ns, SB_LAT_BUCKETS)]);
+	this_cpu_add(st->lat_sum[path][op], ns);
 }
 
 /* sysfs.c */

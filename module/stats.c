@@ -21,6 +21,68 @@
 #include "stackblk.h"
 #include "sb_lib.h"
 
+/* collect=0 (main.c) switches timing and locality off; counters stay. */
+DEFINE_STATIC_KEY_TRUE(sb_collect);
+
+/* physical_X is logical_X's counter in the physical half of the list. */
+#define SB_STAT_PHYS_OFF (SB_STAT_physical_read_ios - SB_STAT_logical_read_ios)
+
+/**
+ * sb_count_io - count one I/O on this CPU
+ * @dev: the device
+ * @physical: a backing bio (else a request received)
+ * @op: its op; an empty PREFLUSH bio counts as REQ_OP_FLUSH
+ * @bytes: its size (none for a flush)
+ *
+ * include/stackblk_counters.h lays out the logical and the physical
+ * counters alike, each op's bytes right after its ios: checked here at
+ * build time.
+ */
+void sb_count_io(struct sb_dev *dev, bool physical, enum req_op op,
+		 unsigned int bytes)
+{
+	struct sb_pcpu_stats __percpu *st = dev->stats;
+	enum stackblk_stat i;
+
+#define SB_CHECK_PAIR(o)						\
+	BUILD_BUG_ON(SB_STAT_physical_##o##_ios - SB_STAT_logical_##o##_ios != \
+		     SB_STAT_PHYS_OFF ||					\
+		     SB_STAT_logical_##o##_bytes != SB_STAT_logical_##o##_ios + 1 || \
+		     SB_STAT_physical_##o##_bytes != SB_STAT_physical_##o##_ios + 1)
+	SB_CHECK_PAIR(read);
+	SB_CHECK_PAIR(write);
+	SB_CHECK_PAIR(discard);
+	SB_CHECK_PAIR(write_zeroes);
+#undef SB_CHECK_PAIR
+	BUILD_BUG_ON(SB_STAT_physical_flush_ios - SB_STAT_logical_flush_ios !=
+		     SB_STAT_PHYS_OFF);
+
+	switch (op) {
+	case REQ_OP_READ:
+		i = SB_STAT_logical_read_ios;
+		break;
+	case REQ_OP_WRITE:
+		i = SB_STAT_logical_write_ios;
+		break;
+	case REQ_OP_FLUSH:
+		i = SB_STAT_logical_flush_ios;
+		break;
+	case REQ_OP_DISCARD:
+		i = SB_STAT_logical_discard_ios;
+		break;
+	case REQ_OP_WRITE_ZEROES:
+		i = SB_STAT_logical_write_zeroes_ios;
+		break;
+	default:
+		return;
+	}
+	if (physical)
+		i += SB_STAT_PHYS_OFF;
+	this_cpu_inc(st->ctr[i]);
+	if (op != REQ_OP_FLUSH)
+		this_cpu_add(st->ctr[i + 1], bytes);
+}
+
 size_t sb_stats_sum_size(const struct sb_dev *dev)
 {
 	return struct_size_t(struct sb_stats_sum, matrix,

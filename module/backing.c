@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The backing device: building, submitting and completing the bios sent to
+ * it, and the physical counters.
+ *
+ * Every backing bio comes from the device's bio_set, with a struct sb_bio
+ * (and whatever more the data stage wants, struct sb_stage_ops.front_pad)
+ * in front of it.  Its submitter chooses its bi_end_io: sb_forward()'s own
+ * for a request forwarded as it is, the stage's for a piece of a unit
+ * (stage.c, stage_crypt.c).  Each begins with sb_backing_bio_end().
+ *
+ * A request forwarded as it is (no stage, or a flush) goes as clones of its
+ * bios, or for a flush as one empty PREFLUSH bio.  The request completes
+ * once, through blk_mq_complete_request(), when its last backing bio has
+ * completed, and carries the first error any of them saw.
+ */
+#include <linux/bio.h>
+#include <linux/blk-mq.h>
+#include <linux/smp.h>
+
+#include "stackblk.h"
+#include "sb_trace.h"
+
+/* A backing bio, as it is submitted: physical counters. */
+void sb_count_physical(struct sb_dev *dev, struct bio *bio)
+{
+	unsigned int bytes = bio->bi_iter.bi_size;
+	enum req_op op = bio_op(bio);
+
+	if (op == REQ_OP_WRITE && !bytes)	/* empty PREFLUSH */
+		op = REQ_OP_FLUSH;
+	sb_count_io(dev, true, op, bytes);
+}
+
+/**
+ * sb_backing_submit - send a bio of @cmd's to the backing device
+ * @cmd: the request (or unit leader) it belongs to
+ * @bio: from dev->bs, target and data set up
+ * @end_io: its completion; begins with sb_backing_bio_end()
+ *
+ * Counts it as physical I/O.  The bio, and @cmd, may complete before this
+ * returns.
+ */
+void sb_backing_submit(struct sb_cmd *cmd, struct bio *bio,
+		       bio_end_io_t *end_io)
+{
+	struct sb_bio *sbio = container_of(bio, struct sb_bio, bio);
+
+	sbio->cmd = cmd;
+	sbio->start_ns = sb_now_if_collecting();
+	bio->bi_end_io = end_io;
+	sb_count_physical(cmd->dev, bio);
+	trace_stackblk_bio_submit(blk_mq_rq_from_pdu(cmd), bio);
+	submit_bio_noacct(bio);
+}
+
+/**
+ * sb_backing_bio_end - what every backing completion does first
+ * @bio: the completed bio
+ *
+ * Keeps the bio's error in its command (the first error wins: later ones
+ * only confirm the failure), records the physical latency and traces the
+ * completion.  Returns the command; the bio is the caller's to put.
+ */
+struct sb_cmd *sb_backing_bio_end(struct bio *bio)
+{
+	struct sb_bio *sbio = container_of(bio, struct sb_bio, bio);
+	struct sb_cmd *cmd = sbio->cmd;
+
+	if (unlikely(bio->bi_status))
+		cmpxchg(&cmd->status, BLK_STS_OK, bio->bi_status);
+	if (sbio->start_ns)
+		sb_record_latency(cmd->dev, SB_LAT_physical, bio->bi_opf,
+				  sbio->start_ns);
+	trace_stackblk_bio_complete(blk_mq_rq_from_pdu(cmd), bio);
+	return cmd;
+}
+
+/**
+ * sb_cmd_backing_done - the last backing bio of a request has completed
+ * @cmd: the request's PDU
+ *
+ * Counts where that completion ran (this CPU) against the submitting CPU,
+ * then completes the request.
+ */
+void sb_cmd_backing_done(struct sb_cmd *cmd)
+{
+	struct request *rq = blk_mq_rq_from_pdu(cmd);
+	struct sb_dev *dev = cmd->dev;
+	int cpu = raw_smp_processor_id();
+
+	if (static_branch_likely(&sb_collect)) {
+		struct sb_pcpu_stats __percpu *st = dev->stats;
+		unsigned int col = (unsigned int)cmd->submit_cpu / dev->aff_group;
+
+		this_cpu_inc(st->matrix[col]);
+		this_cpu_inc(st->loc[SB_LOC_BACKING]
+				   [sb_cpu_locality(cmd->submit_cpu, cpu)]);
+	}
+	blk_mq_complete_request(rq);
+}
+
+static void sb_forward_end_io(struct bio *bio)
+{
+	struct sb_cmd *cmd = sb_backing_bio_end(bio);
+
+	bio_put(bio);
+	if (atomic_dec_and_test(&cmd->pending))
+		sb_cmd_backing_done(cmd);
+}
+
+/*
+ * Flags of a logical bio that a backing clone keeps.  PREFLUSH and FUA come
+ * from the request instead: the flush state machine has already turned a
+ * PREFLUSH into a separate flush request and cleared FUA if unsupported,
+ * in rq->cmd_flags only.  NOWAIT must not reach the backing device: an
+ * EAGAIN there would fail a request that blk-mq already accepted.
+ */
+#define SB_CLONE_CLEAR	(REQ_PREFLUSH | REQ_FUA | REQ_NOWAIT | REQ_POLLED)
+
+/**
+ * sb_forward - send a request to the backing device as it is
+ * @cmd: its PDU, started
+ * @rq: the request
+ *
+ * pending is set to the number of backing bios before the first is
+ * submitted, so the last completion seen is always a real backing
+ * completion (its CPU is the one the affinity matrix wants).  Nothing of
+ * the request may be touched after the last submit: it can complete, and
+ * its bios be freed, at once.
+ */
+void sb_forward(struct sb_cmd *cmd, struct request *rq)
+{
+	struct sb_dev *dev = cmd->dev;
+	struct bio *bio, *next, *clone;
+	blk_opf_t fua = rq->cmd_flags & REQ_FUA;
+	unsigned int n = 0;
+
+	if (req_op(rq) == REQ_OP_FLUSH) {
+		atomic_set(&cmd->pending, 1);
+		clone = bio_alloc_bioset(dev->bdev, 0,
+					 REQ_OP_WRITE | REQ_PREFLUSH | REQ_SYNC,
+					 GFP_NOIO, &dev->bs);
+		sb_backing_submit(cmd, clone, sb_forward_end_io);
+		return;
+	}
+
+	__rq_for_each_bio(bio, rq)
+		n++;
+	atomic_set(&cmd->pending, n);
+
+	for (bio = rq->bio; bio; bio = next) {
+		next = bio->bi_next;
+		clone = bio_alloc_clone(dev->bdev, bio, GFP_NOIO, &dev->bs);
+		clone->bi_opf &= ~SB_CLONE_CLEAR;
+		clone->bi_opf |= fua;
+		sb_backing_submit(cmd, clone, sb_forward_end_io);
+	}
+}

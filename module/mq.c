@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * blk-mq: the driver's struct blk_mq_ops.  A request is started here
+ * (logical counters, queue depth, trace) and handed to the stage pipeline
+ * (stage.c, stage_merge.c) or, with no stage, forwarded to the backing
+ * device as it is (backing.c); it completes in sb_complete_rq().
+ *
+ * Why BLK_MQ_F_BLOCKING: submitting to the backing device may sleep (for a
+ * backing tag, when stackblk's queue_depth exceeds the backing's, or for a
+ * bio from the mempool under memory pressure).  The tag set says so, so
+ * blk-mq only calls ->queue_rq() where sleeping is allowed and never
+ * deadlocks or fails I/O when the backing runs out of tags.  While
+ * ->queue_rq() runs inside submit_bio() the clones go to current->bio_list
+ * and are issued after it returns; the bio_set has a rescuer so a mempool
+ * wait can never wait on bios parked there.
+ */
+#include <linux/bio.h>
+#include <linux/blk-mq.h>
+#include <linux/smp.h>
+
+#include "stackblk.h"
+#include "sb_trace.h"
+
+static bool sb_op_supported(enum req_op op)
+{
+	switch (op) {
+	case REQ_OP_READ:
+	case REQ_OP_WRITE:
+	case REQ_OP_FLUSH:
+	case REQ_OP_DISCARD:
+	case REQ_OP_WRITE_ZEROES:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void sb_depth_inc(struct sb_queue *sq)
+{
+	int depth = atomic_inc_return(&sq->inflight);
+	int max = atomic_read(&sq->max);
+
+	atomic_long_inc(&sq->hist[sb_log2_bucket(depth, SB_DEPTH_BUCKETS)]);
+	while (depth > max) {
+		int old = atomic_cmpxchg(&sq->max, max, depth);
+
+		if (old == max)
+			break;
+		max = old;
+	}
+}
+
+/* Start a request: counts, trace, depth.  False if its op is refused. */
+static bool sb_start(struct blk_mq_hw_ctx *hctx, struct request *rq)
+{
+	struct sb_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	struct sb_dev *dev = hctx->queue->queuedata;
+
+	if (unlikely(!sb_op_supported(req_op(rq)))) {
+		this_cpu_inc(dev->stats->ctr[SB_STAT_errors]);
+		return false;
+	}
+
+	cmd->dev = dev;
+	cmd->next = NULL;
+	cmd->range_end = 0;		/* no range lock held */
+	cmd->status = BLK_STS_OK;
+	cmd->submit_cpu = raw_smp_processor_id();
+	cmd->start_ns = sb_now_if_collecting();
+
+	blk_mq_start_request(rq);
+	trace_stackblk_rq_issue(rq, 0);
+	sb_count_io(dev, false, req_op(rq), blk_rq_bytes(rq));
+	sb_depth_inc(hctx->driver_data);
+	return true;
+}
+
+static blk_status_t sb_queue_rq(struct blk_mq_hw_ctx *hctx,
+				const struct blk_mq_queue_data *bd)
+{
+	struct request *rq = bd->rq;
+	struct sb_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	struct blk_plug *plug;
+
+	if (unlikely(!sb_start(hctx, rq)))
+		return BLK_STS_NOTSUPP;
+	plug = sb_unplug();
+	if (cmd->dev->sc.stages & SB_STAGE_MERGE)
+		sb_merge_queue(cmd, bd->last);
+	else if (cmd->dev->sc.stages)
+		sb_stage_queue(cmd);
+	else
+		sb_forward(cmd, rq);
+	sb_replug(plug);
+	return BLK_STS_OK;
+}
+
+/* Merge stage: the end of a dispatch batch that did not end with last. */
+static void sb_commit_rqs(struct blk_mq_hw_ctx *hctx)
+{
+	struct blk_plug *plug = sb_unplug();
+
+	sb_merge_commit(hctx->driver_data);
+	sb_replug(plug);
+}
+
+/*
+ * Merge stage: a plug's worth of requests at once (possibly for several
+ * hctxs).  Every request is taken off the plug list first, in submission
+ * order; runs of one hctx are one batch.
+ */
+static void sb_queue_rqs(SB_QUEUE_RQS_LIST rqlist)
+{
+	struct request *rq, *next = sb_rq_list_take(rqlist);
+	struct blk_plug *plug = sb_unplug();
+	struct blk_mq_hw_ctx *batch = NULL;
+
+	while ((rq = next)) {
+		struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
+
+		next = rq->rq_next;
+		rq->rq_next = NULL;
+		if (batch && batch != hctx)
+			sb_merge_commit(batch->driver_data);
+		batch = hctx;
+		if (unlikely(!sb_start(hctx, rq))) {
+			blk_mq_start_request(rq);
+			blk_mq_end_request(rq, BLK_STS_NOTSUPP);
+			continue;
+		}
+		sb_merge_queue(blk_mq_rq_to_pdu(rq), false);
+	}
+	if (batch)
+		sb_merge_commit(batch->driver_data);
+	sb_replug(plug);
+}
+
+static void sb_complete_rq(struct request *rq)
+{
+	struct sb_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	struct sb_dev *dev = cmd->dev;
+	struct sb_queue *sq = rq->mq_hctx->driver_data;
+	blk_status_t status = cmd->status;
+
+	if (cmd->start_ns) {
+		struct sb_pcpu_stats __percpu *st = dev->stats;
+		int cpu = raw_smp_processor_id();
+
+		sb_record_latency(dev, SB_LAT_logical, rq->cmd_flags,
+				  cmd->start_ns);
+		this_cpu_inc(st->loc[SB_LOC_COMPLETE]
+				   [sb_cpu_locality(cmd->submit_cpu, cpu)]);
+	}
+	if (unlikely(status))
+		this_cpu_inc(dev->stats->ctr[SB_STAT_errors]);
+	atomic_dec(&sq->inflight);
+	trace_stackblk_rq_complete(rq, blk_status_to_errno(status));
+	blk_mq_end_request(rq, status);
+}
+
+/*
+ * The backing device owns every started request until its bios complete,
+ * and has its own timeout handling (NVMe aborts and resets the controller;
+ * dm-delay or a stalled path simply holds the bio).  Completing here would
+ * complete the request a second time when the backing bio ends, so the
+ * timer is only re-armed, as loop and dm-rq (no ->timeout) do: a stalled
+ * request waits for its backing, however long that takes, and completes
+ * once.  Each expiry is counted in stats/timeouts.
+ */
+static enum blk_eh_timer_return sb_timeout_rq(struct request *rq)
+{
+	struct sb_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	this_cpu_inc(cmd->dev->stats->ctr[SB_STAT_timeouts]);
+	return BLK_EH_RESET_TIMER;
+}
+
+/*
+ * Our flush request completes inside the backing's flush completion, with
+ * the backing's flush queue lock held; blk-mq then takes ours.  A class of
+ * its own tells lockdep these are different locks (as nvme-loop does).
+ */
+static struct lock_class_key sb_fq_lock_key;
+
+static int sb_init_hctx(struct blk_mq_hw_ctx *hctx, void *driver_data,
+			unsigned int hctx_idx)
+{
+	struct sb_dev *dev = driver_data;
+
+	blk_mq_hctx_set_fq_lock_class(hctx, &sb_fq_lock_key);
+	if (WARN_ON_ONCE(hctx_idx >= dev->nr_queues))
+		return -EINVAL;
+	hctx->driver_data = &dev->queues[hctx_idx];
+	spin_lock_init(&dev->queues[hctx_idx].batch_lock);
+	return 0;
+}
+
+const struct blk_mq_ops sb_mq_ops = {
+	.queue_rq	= sb_queue_rq,
+	.complete	= sb_complete_rq,
+	.timeout	= sb_timeout_rq,
+	.init_hctx	= sb_init_hctx,
+};
+
+/* With the merge stage: see the whole dispatch batch. */
+const struct blk_mq_ops sb_mq_merge_ops = {
+	.queue_rq	= sb_queue_rq,
+	.commit_rqs	= sb_commit_rqs,
+	.queue_rqs	= sb_queue_rqs,
+	.complete	= sb_complete_rq,
+	.timeout	= sb_timeout_rq,
+	.init_hctx	= sb_init_hctx,
+};

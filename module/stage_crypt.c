@@ -1,0 +1,636 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The crypt stage: AES-XTS (the "xts(aes)" skcipher, plain64 IVs,
+ * dm-crypt's aes-xts-plain64 layout), bounce pages, read-modify-write and
+ * the crypt-sector range lock (docs/stages.md).
+ *
+ * Units run in a work item of the per-device io_wq (in_work): they may
+ * sleep on the range lock, on bounce pages and on read-modify-write reads,
+ * none of which may happen in ->queue_rq(), where bios we submitted can sit
+ * on current->bio_list until we return.
+ *
+ * A write piece is encrypted into bounce pages (whole crypt sectors: those
+ * it covers whole straight from the caller's pages; partly covered ones are
+ * read and decrypted first, completed with the caller's bytes and encrypted
+ * in place) and written; the caller's pages are never modified.  A read
+ * piece of whole crypt sectors, each in one piece of caller memory, is read
+ * into the caller's pages and decrypted there in place (as dm-crypt does);
+ * any other read piece is read into bounce pages, decrypted and copied out.
+ *
+ * Decryption runs where the backing completion arrives when that is
+ * process or softirq context (the skcipher is synchronous, so it never
+ * sleeps); a completion in hard irq context (NVMe completes in its
+ * interrupt handler) is handed to the per-device crypt_wq on the
+ * submitting CPU instead.
+ *
+ * Bounce pages come from two mempools, reads' and writes', each with its
+ * own lock for blocking allocations: first without blocking, else under
+ * that pool's lock with GFP_NOIO, as dm-crypt does with its one pool, so
+ * that waiters for a full unit's pages cannot deadlock each other, and a
+ * write waiting for pages never waits behind a read waiting for pages, nor
+ * the other way round.
+ *
+ * With crypt_sector_size above the backing's logical block size, every
+ * crypt unit holds a lock on its crypt-sector range from before its RMW
+ * reads (or its read) until its writes (or its read) complete, so
+ * overlapping writes and RMW cycles are serialized and no update is lost,
+ * and no read sees a crypt sector half rewritten.  With crypt sectors of
+ * the logical block size there is no RMW, and the backing writes each
+ * block atomically: no lock is taken.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <crypto/skcipher.h>
+#include <linux/bio.h>
+#include <linux/blk-mq.h>
+#include <linux/hardirq.h>
+#include <linux/highmem.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+
+#include "stage.h"
+#include "sb_trace.h"
+
+#define SB_POOL_PAGES		BIO_MAX_VECS
+/* A crypt unit, widened by a crypt sector at each end, fits one bio. */
+#define SB_CRYPT_MAX_BYTES	((BIO_MAX_VECS - 2) * PAGE_SIZE)
+
+/* Front pad of every backing bio of a crypt device. */
+struct sb_crypt_bio {
+	u64 wpos;			/* backing byte offset of the bio */
+	u64 dpos;			/* backing byte offset of the data */
+	u32 dlen;			/* bytes of caller data in it */
+	u32 wlen;			/* bytes of the bio */
+	bool direct;			/* a read into the caller's pages */
+	struct work_struct work;	/* read decryption off hard irq */
+	struct sb_bio sbio;		/* last: ends with the bio */
+};
+
+static struct sb_crypt_bio *sb_cbio(struct bio *bio)
+{
+	return container_of(bio, struct sb_crypt_bio, sbio.bio);
+}
+
+/* Bytes [@boff, +@n) of a bounce bio: one page per bio_vec, offset 0. */
+static void sb_walk_copy(struct sb_walk *w, struct page *page, u32 off, u32 n)
+{
+	while (n) {
+		struct page *bp = w->bio->bi_io_vec[w->boff >> PAGE_SHIFT].bv_page;
+		u32 bo = w->boff & ~PAGE_MASK;
+		u32 k = min_t(u32, n, PAGE_SIZE - bo);
+
+		if (w->to_bounce) {
+			memcpy_page(bp, bo, page, off, k);
+		} else {
+			/* into the caller's page: flush it, as loop does */
+			memcpy_page(page, off, bp, bo, k);
+			flush_dcache_page(page);
+		}
+		w->boff += k;
+		off += k;
+		n -= k;
+	}
+}
+
+static void sb_unit_copy(struct sb_cmd *leader, u64 dpos, struct bio *bb,
+			 u32 boff, u32 len, bool to_bounce)
+{
+	struct sb_walk w = {
+		.leader = leader, .bio = bb, .boff = boff,
+		.to_bounce = to_bounce,
+	};
+
+	sb_unit_walk(leader, dpos, len, sb_walk_copy, &w);
+}
+
+/* --- crypt ----------------------------------------------------------------- */
+
+/* En/decrypt the crypt sector at backing byte @pos from (@sp, @so) to (@dp, @do). */
+static int sb_crypt_one(struct sb_dev *dev, struct skcipher_request *req,
+			struct page *sp, u32 so, struct page *dp, u32 dof,
+			u64 pos, bool encrypt)
+{
+	u32 cs = dev->sc.crypt_sector_size;
+	struct scatterlist src, dst;
+	u8 iv[SB_CRYPT_IV_SIZE];
+
+	sg_init_table(&src, 1);
+	sg_set_page(&src, sp, cs, so);
+	sg_init_table(&dst, 1);
+	sg_set_page(&dst, dp, cs, dof);
+	sb_plain64_iv(iv, pos, cs, dev->sc.crypt_iv_large_sectors);
+	skcipher_request_set_crypt(req, &src, sp == dp && so == dof ? &src : &dst,
+				   cs, iv);
+	return encrypt ? crypto_skcipher_encrypt(req) :
+			 crypto_skcipher_decrypt(req);
+}
+
+/* En/decrypt in place bytes [@off, +@len) of a bounce bio at backing @wpos. */
+static int sb_crypt_pages(struct sb_dev *dev, struct bio *bb, u64 wpos,
+			  u32 off, u32 len, bool encrypt)
+{
+	SYNC_SKCIPHER_REQUEST_ON_STACK(req, dev->tfm);
+	u32 cs = dev->sc.crypt_sector_size, o;
+	int err = 0;
+
+	skcipher_request_set_sync_tfm(req, dev->tfm);
+	skcipher_request_set_callback(req, 0, NULL, NULL);
+	for (o = off; o < off + len && !err; o += cs) {
+		struct page *page = bb->bi_io_vec[o >> PAGE_SHIFT].bv_page;
+
+		err = sb_crypt_one(dev, req, page, o & ~PAGE_MASK, page,
+				   o & ~PAGE_MASK, wpos + o, encrypt);
+	}
+	skcipher_request_zero(req);
+	return err;
+}
+
+/*
+ * Write: the caller's piece at backing byte w->pos goes into the bounce bio
+ * w->bio.  A crypt sector that the piece holds whole is encrypted straight
+ * into its bounce page (no copy); other bytes are copied there, and their
+ * crypt sector (completed by a read-modify-write read if the write covers
+ * it in part) is encrypted in place once the write's last byte of it is in.
+ */
+static void sb_walk_encrypt(struct sb_walk *w, struct page *page, u32 off,
+			    u32 n)
+{
+	struct sb_dev *dev = w->leader->dev;
+	struct sb_crypt_bio *cb = sb_cbio(w->bio);
+	u32 cs = dev->sc.crypt_sector_size;
+
+	while (n && !w->err) {
+		u64 s = w->pos & ~((u64)cs - 1);
+		u32 k = min_t(u64, n, s + cs - w->pos);
+		u32 bo = s - cb->wpos;
+		struct page *bp = w->bio->bi_io_vec[bo >> PAGE_SHIFT].bv_page;
+
+		bo &= ~PAGE_MASK;
+		if (k == cs) {
+			w->err = sb_crypt_one(dev, w->req, page, off, bp, bo, s,
+					      true);
+		} else {
+			w->boff = w->pos - cb->wpos;
+			sb_walk_copy(w, page, off, k);
+			if (w->pos + k == min(s + cs, w->end))
+				w->err = sb_crypt_one(dev, w->req, bp, bo, bp,
+						      bo, s, true);
+		}
+		w->pos += k;
+		off += k;
+		n -= k;
+	}
+}
+
+/*
+ * Run @fn over the unit's caller memory [@pos, +@len) with a cipher request
+ * in w->req; returns the first error of @fn (w->err).
+ */
+static int sb_crypt_walk(struct sb_walk *w, u64 pos, u32 len,
+			 void (*fn)(struct sb_walk *w, struct page *page,
+				    u32 off, u32 n))
+{
+	SYNC_SKCIPHER_REQUEST_ON_STACK(req, w->leader->dev->tfm);
+
+	skcipher_request_set_sync_tfm(req, w->leader->dev->tfm);
+	skcipher_request_set_callback(req, 0, NULL, NULL);
+	w->req = req;
+	w->pos = pos;
+	sb_unit_walk(w->leader, pos, len, fn, w);
+	skcipher_request_zero(req);
+	w->req = NULL;
+	return w->err;
+}
+
+/* Encrypt the unit's bytes [@p, @pe) into the bounce bio @bb. */
+static int sb_crypt_write_out(struct sb_cmd *leader, struct bio *bb, u64 p,
+			      u64 pe)
+{
+	struct sb_walk w = {
+		.leader = leader, .bio = bb, .end = pe, .to_bounce = true,
+	};
+
+	return sb_crypt_walk(&w, p, pe - p, sb_walk_encrypt);
+}
+
+/* Direct read: count the pieces; each must hold whole crypt sectors. */
+static void sb_walk_check(struct sb_walk *w, struct page *page, u32 off,
+			  u32 n)
+{
+	u32 cs = w->leader->dev->sc.crypt_sector_size;
+
+	w->nsegs++;
+	if ((w->pos | n) & (cs - 1))
+		w->err = -EINVAL;
+	w->pos += n;
+}
+
+static void sb_walk_add_one(struct sb_walk *w, struct page *page, u32 off,
+			    u32 n)
+{
+	if (bio_add_page(w->bio, page, n, off) != n)
+		w->err = -EIO;	/* not with one bio_vec per counted piece */
+}
+
+static void sb_walk_decrypt(struct sb_walk *w, struct page *page, u32 off,
+			    u32 n)
+{
+	struct sb_dev *dev = w->leader->dev;
+	u32 cs = dev->sc.crypt_sector_size, k;
+
+	for (k = 0; k < n && !w->err; k += cs)
+		w->err = sb_crypt_one(dev, w->req, page, off + k, page,
+				      off + k, w->pos + k, false);
+	w->pos += n;
+}
+
+/* Decrypt a completed direct read in place, in the caller's pages. */
+static int sb_crypt_read_direct_done(struct sb_crypt_bio *cb)
+{
+	struct sb_walk w = { .leader = cb->sbio.cmd };
+
+	return sb_crypt_walk(&w, cb->dpos, cb->dlen, sb_walk_decrypt);
+}
+
+static void sb_bounce_free(struct sb_dev *dev, struct bio *bb)
+{
+	mempool_t *pool = op_is_write(bio_op(bb)) ? dev->write_pool :
+						    dev->read_pool;
+	unsigned short i;
+
+	for (i = 0; i < bb->bi_vcnt; i++)
+		mempool_free(bb->bi_io_vec[i].bv_page, pool);
+	bb->bi_vcnt = 0;
+}
+
+/* A bio of bounce pages for backing bytes [@wpos, +@wlen). */
+static struct bio *sb_bounce_bio(struct sb_cmd *leader, blk_opf_t opf,
+				 u64 wpos, u32 wlen)
+{
+	struct sb_dev *dev = leader->dev;
+	bool write = op_is_write(opf);
+	mempool_t *pool = write ? dev->write_pool : dev->read_pool;
+	struct mutex *lock = write ? &dev->write_bounce_lock :
+				     &dev->read_bounce_lock;
+	unsigned int n = DIV_ROUND_UP(wlen, PAGE_SIZE), i;
+	struct sb_crypt_bio *cb;
+	struct page *page;
+	struct bio *bio;
+
+	bio = bio_alloc_bioset(dev->bdev, n, opf, GFP_NOIO, &dev->bs);
+	bio->bi_iter.bi_sector = wpos >> SECTOR_SHIFT;
+	for (i = 0; i < n; i++) {
+		page = mempool_alloc(pool, GFP_NOWAIT | __GFP_NOWARN);
+		if (!page)
+			break;
+		__bio_add_page(bio, page, min_t(u32, PAGE_SIZE,
+						wlen - i * PAGE_SIZE), 0);
+	}
+	if (i < n) {
+		sb_bounce_free(dev, bio);
+		bio->bi_iter.bi_size = 0;
+		mutex_lock(lock);
+		for (i = 0; i < n; i++) {
+			page = mempool_alloc(pool, GFP_NOIO);
+			__bio_add_page(bio, page, min_t(u32, PAGE_SIZE,
+							wlen - i * PAGE_SIZE),
+				       0);
+		}
+		mutex_unlock(lock);
+	}
+	cb = sb_cbio(bio);
+	cb->wpos = wpos;
+	cb->wlen = wlen;
+	cb->direct = false;
+	return bio;
+}
+
+static void sb_bounce_put(struct sb_dev *dev, struct bio *bb)
+{
+	sb_bounce_free(dev, bb);
+	bio_put(bb);
+}
+
+static void sb_crypt_read_finish(struct sb_crypt_bio *cb)
+{
+	struct bio *bio = &cb->sbio.bio;
+	struct sb_cmd *cmd = cb->sbio.cmd;
+	struct sb_dev *dev = cmd->dev;
+
+	if (cb->direct) {
+		if (!bio->bi_status && sb_crypt_read_direct_done(cb))
+			cmpxchg(&cmd->status, BLK_STS_OK, BLK_STS_IOERR);
+		bio_put(bio);
+		sb_unit_put(cmd);
+		return;
+	}
+	if (!bio->bi_status) {
+		if (sb_crypt_pages(dev, bio, cb->wpos, 0, cb->wlen, false))
+			cmpxchg(&cmd->status, BLK_STS_OK, BLK_STS_IOERR);
+		else
+			sb_unit_copy(cmd, cb->dpos, bio, cb->dpos - cb->wpos,
+				     cb->dlen, false);
+	}
+	sb_bounce_put(dev, bio);
+	sb_unit_put(cmd);
+}
+
+static void sb_crypt_read_work(struct work_struct *work)
+{
+	sb_crypt_read_finish(container_of(work, struct sb_crypt_bio, work));
+}
+
+/*
+ * A crypt bio has completed.  Writes: give the bounce pages back.  Reads:
+ * decrypt and copy out, here if the context allows, else in crypt_wq on the
+ * submitting CPU.  Puts the bio and the unit.
+ */
+static void sb_crypt_end_io(struct bio *bio)
+{
+	struct sb_cmd *cmd = sb_backing_bio_end(bio);
+	struct sb_crypt_bio *cb = sb_cbio(bio);
+	struct sb_dev *dev = cmd->dev;
+	int cpu = cmd->submit_cpu;
+
+	if (op_is_write(bio_op(bio))) {
+		sb_bounce_put(dev, bio);
+		sb_unit_put(cmd);
+		return;
+	}
+	if (in_hardirq() || irqs_disabled()) {
+		INIT_WORK(&cb->work, sb_crypt_read_work);
+		if (cpu_online(cpu))
+			queue_work_on(cpu, dev->crypt_wq, &cb->work);
+		else
+			queue_work(dev->crypt_wq, &cb->work);
+		return;
+	}
+	sb_crypt_read_finish(cb);
+}
+
+/*
+ * A read of whole crypt sectors, each in one piece of the caller's memory
+ * (the usual case: aligned buffers), goes straight into the caller's pages
+ * and is decrypted there in place when it completes, as dm-crypt reads: no
+ * bounce pages and no copy.  False if the read does not qualify.
+ */
+static bool sb_crypt_read_direct(struct sb_cmd *leader, u64 p, u64 pe)
+{
+	u32 cs = leader->dev->sc.crypt_sector_size;
+	struct sb_walk w = { .leader = leader, .pos = p };
+	struct sb_crypt_bio *cb;
+
+	if ((p | pe) & (cs - 1))
+		return false;
+	sb_unit_walk(leader, p, pe - p, sb_walk_check, &w);
+	if (w.err || w.nsegs > BIO_MAX_VECS)
+		return false;
+	w.pos = p;
+	w.opf = sb_piece_opf(leader);
+	w.bio = sb_data_bio(&w);
+	sb_unit_walk(leader, p, pe - p, sb_walk_add_one, &w);
+	if (w.err) {
+		bio_put(w.bio);
+		return false;
+	}
+	cb = sb_cbio(w.bio);
+	cb->direct = true;
+	cb->dpos = p;
+	cb->dlen = pe - p;
+	sb_backing_submit(leader, w.bio, sb_crypt_end_io);
+	return true;
+}
+
+static void sb_crypt_read_piece(struct sb_cmd *leader, u64 p, u64 pe)
+{
+	u32 cs = leader->dev->sc.crypt_sector_size;
+	struct sb_crypt_bio *cb;
+	struct bio *bio;
+	u64 ws, we;
+
+	if (sb_crypt_read_direct(leader, p, pe))
+		return;
+	sb_crypt_widen(p, pe, cs, &ws, &we);
+	bio = sb_bounce_bio(leader, sb_piece_opf(leader), ws, we - ws);
+	cb = sb_cbio(bio);
+	cb->dpos = p;
+	cb->dlen = pe - p;
+	sb_backing_submit(leader, bio, sb_crypt_end_io);
+}
+
+/* Read and decrypt the crypt sector at backing byte @sec into @bb. */
+static int sb_rmw_read(struct sb_cmd *leader, struct bio *bb, u64 sec)
+{
+	struct sb_dev *dev = leader->dev;
+	struct request *rq = blk_mq_rq_from_pdu(leader);
+	u32 cs = dev->sc.crypt_sector_size;
+	struct sb_crypt_bio *cb = sb_cbio(bb);
+	u32 off = sec - cb->wpos;
+	struct bio *rbio;
+	int err;
+
+	rbio = bio_alloc_bioset(dev->bdev, 1, REQ_OP_READ | REQ_SYNC,
+				GFP_NOIO, &dev->bs);
+	rbio->bi_iter.bi_sector = sec >> SECTOR_SHIFT;
+	__bio_add_page(rbio, bb->bi_io_vec[off >> PAGE_SHIFT].bv_page, cs,
+		       off & ~PAGE_MASK);
+	this_cpu_inc(dev->stats->ctr[SB_STAT_rmw_ios]);
+	this_cpu_add(dev->stats->ctr[SB_STAT_rmw_read_bytes], cs);
+	sb_count_physical(dev, rbio);
+	trace_stackblk_rmw(rq, 0);
+	trace_stackblk_bio_submit(rq, rbio);
+	err = submit_bio_wait(rbio);
+	trace_stackblk_bio_complete(rq, rbio);
+	bio_put(rbio);
+	if (!err)
+		err = sb_crypt_pages(dev, bb, cb->wpos, off, cs, false);
+	return err;
+}
+
+static void sb_crypt_write_piece(struct sb_cmd *leader, u64 p, u64 pe)
+{
+	struct sb_dev *dev = leader->dev;
+	u32 cs = dev->sc.crypt_sector_size;
+	unsigned int n, i;
+	struct bio *bio;
+	u64 ws, we, sec[2];
+
+	sb_crypt_widen(p, pe, cs, &ws, &we);
+	bio = sb_bounce_bio(leader, sb_piece_opf(leader), ws, we - ws);
+	n = sb_rmw_sectors(p, pe, cs, &sec[0], &sec[1]);
+	for (i = 0; i < n; i++) {
+		if (sb_rmw_read(leader, bio, sec[i])) {
+			/*
+			 * This piece is not written: its old bytes are
+			 * unknown.  The unit fails, but its other pieces
+			 * are still submitted and complete on their own,
+			 * so a failed write may have changed part of its
+			 * range, as on any block device.
+			 */
+			cmpxchg(&leader->status, BLK_STS_OK, BLK_STS_IOERR);
+			sb_bounce_put(dev, bio);
+			sb_unit_put(leader);
+			return;
+		}
+	}
+	if (sb_crypt_write_out(leader, bio, p, pe)) {
+		cmpxchg(&leader->status, BLK_STS_OK, BLK_STS_IOERR);
+		sb_bounce_put(dev, bio);
+		sb_unit_put(leader);
+		return;
+	}
+	sb_backing_submit(leader, bio, sb_crypt_end_io);
+}
+
+/* Range lock over backing bytes, in whole crypt sectors. */
+static bool sb_range_try(struct sb_dev *dev, struct sb_cmd *leader)
+{
+	struct sb_cmd *o;
+
+	spin_lock_irq(&dev->range_lock);
+	list_for_each_entry(o, &dev->ranges, range) {
+		if (o->range_start < leader->range_end &&
+		    leader->range_start < o->range_end) {
+			spin_unlock_irq(&dev->range_lock);
+			return false;
+		}
+	}
+	list_add_tail(&leader->range, &dev->ranges);
+	spin_unlock_irq(&dev->range_lock);
+	return true;
+}
+
+static void sb_range_unlock(struct sb_dev *dev, struct sb_cmd *leader)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&dev->range_lock, flags);
+	list_del(&leader->range);
+	leader->range_end = 0;
+	spin_unlock_irqrestore(&dev->range_lock, flags);
+	wake_up_all(&dev->range_wait);
+}
+
+/* --- the stage's ops ----------------------------------------------------------- */
+
+/*
+ * Reads lock too: the backing only writes its own blocks atomically, so a
+ * read of a crypt sector that a read-modify-write is rewriting could see it
+ * torn, and decrypt bytes nobody wrote into garbage.
+ */
+static void sb_crypt_unit_begin(struct sb_cmd *leader)
+{
+	struct sb_dev *dev = leader->dev;
+	u32 cs = dev->sc.crypt_sector_size;
+
+	if (cs > dev->lbs) {
+		sb_crypt_widen(leader->pos, leader->end, cs,
+			       &leader->range_start, &leader->range_end);
+		wait_event(dev->range_wait, sb_range_try(dev, leader));
+	}
+}
+
+static void sb_crypt_piece(struct sb_cmd *leader, u64 p, u64 pe)
+{
+	if (req_op(blk_mq_rq_from_pdu(leader)) == REQ_OP_WRITE)
+		sb_crypt_write_piece(leader, p, pe);
+	else
+		sb_crypt_read_piece(leader, p, pe);
+}
+
+static void sb_crypt_unit_done(struct sb_cmd *leader)
+{
+	if (leader->range_end)
+		sb_range_unlock(leader->dev, leader);
+}
+
+/* Only discards, if allowed, and only of whole crypt sectors. */
+static blk_status_t sb_crypt_nodata(struct sb_dev *dev, blk_opf_t opf,
+				    u64 *pos, u64 *end)
+{
+	u32 cs = dev->sc.crypt_sector_size;
+
+	if ((opf & REQ_OP_MASK) != REQ_OP_DISCARD ||
+	    !dev->sc.crypt_allow_discards)
+		return BLK_STS_NOTSUPP;
+	/* Their neighbours keep their data. */
+	*pos = round_up(*pos, cs);
+	*end = round_down(*end, cs);
+	return BLK_STS_OK;
+}
+
+/* Undo sb_crypt_setup(), also a partial one. */
+static void sb_crypt_teardown(struct sb_dev *dev)
+{
+	if (dev->crypt_wq)
+		destroy_workqueue(dev->crypt_wq);
+	mempool_destroy(dev->read_pool);
+	mempool_destroy(dev->write_pool);
+	if (dev->tfm)
+		crypto_free_sync_skcipher(dev->tfm);	/* wipes the key */
+	dev->crypt_wq = NULL;
+	dev->read_pool = NULL;
+	dev->write_pool = NULL;
+	dev->tfm = NULL;
+	mutex_destroy(&dev->read_bounce_lock);
+	mutex_destroy(&dev->write_bounce_lock);
+}
+
+static int sb_crypt_setup(struct sb_dev *dev, struct sb_stage_limits *sl)
+{
+	struct sb_config *cfg = dev->cfg;
+	int ret;
+
+	spin_lock_init(&dev->range_lock);
+	INIT_LIST_HEAD(&dev->ranges);
+	init_waitqueue_head(&dev->range_wait);
+	mutex_init(&dev->read_bounce_lock);
+	mutex_init(&dev->write_bounce_lock);
+
+	dev->merge_max = min_t(u64, dev->merge_max, SB_CRYPT_MAX_BYTES);
+	sl->max_hw_sectors = SB_CRYPT_MAX_BYTES >> SECTOR_SHIFT;
+	sl->no_write_zeroes = true;
+	sl->no_discard = !dev->sc.crypt_allow_discards;
+	sl->discard_granularity = dev->sc.crypt_sector_size;
+	sl->physical_block_size = dev->sc.crypt_sector_size;
+
+	dev->tfm = crypto_alloc_sync_skcipher("xts(aes)", 0, 0);
+	if (IS_ERR(dev->tfm)) {
+		ret = PTR_ERR(dev->tfm);
+		dev->tfm = NULL;
+		pr_err("cannot allocate xts(aes): %d\n", ret);
+		goto out_err;
+	}
+	ret = crypto_sync_skcipher_setkey(dev->tfm, cfg->key, cfg->key_len);
+	if (ret) {
+		pr_err("xts(aes) refuses the key: %d\n", ret);
+		goto out_err;
+	}
+	ret = -ENOMEM;
+	dev->read_pool = mempool_create_page_pool(SB_POOL_PAGES, 0);
+	dev->write_pool = mempool_create_page_pool(SB_POOL_PAGES, 0);
+	if (!dev->read_pool || !dev->write_pool)
+		goto out_err;
+	dev->crypt_wq = alloc_workqueue("stackblk%d_crypt",
+					WQ_MEM_RECLAIM | WQ_HIGHPRI, 0,
+					dev->index);
+	if (!dev->crypt_wq)
+		goto out_err;
+	return 0;
+
+out_err:
+	sb_crypt_teardown(dev);
+	return ret;
+}
+
+const struct sb_stage_ops sb_crypt_ops = {
+	.name		= "crypt",
+	.front_pad	= offsetof(struct sb_crypt_bio, sbio.bio),
+	.in_work	= true,
+	.setup		= sb_crypt_setup,
+	.teardown	= sb_crypt_teardown,
+	.unit_begin	= sb_crypt_unit_begin,
+	.piece		= sb_crypt_piece,
+	.nodata		= sb_crypt_nodata,
+	.unit_done	= sb_crypt_unit_done,
+};
