@@ -62,8 +62,6 @@ static bool sb_start(struct blk_mq_hw_ctx *hctx, struct request *rq)
 	}
 
 	cmd->dev = dev;
-	cmd->next = NULL;
-	cmd->range_end = 0;		/* no range lock held */
 	cmd->status = BLK_STS_OK;
 	cmd->submit_cpu = raw_smp_processor_id();
 	cmd->start_ns = sb_now_if_collecting();

@@ -346,11 +346,16 @@ void sb_unit_dispatch(struct sb_cmd *leader)
 	}
 }
 
-/* A started request becomes a unit of its own: its byte range. */
+/*
+ * A started request becomes a unit of its own: its byte range, no members
+ * yet, no range lock held.
+ */
 void sb_stage_prepare(struct sb_cmd *cmd)
 {
 	struct request *rq = blk_mq_rq_from_pdu(cmd);
 
+	cmd->next = NULL;
+	cmd->range_end = 0;
 	cmd->pos = (u64)blk_rq_pos(rq) << SECTOR_SHIFT;
 	cmd->end = cmd->pos + blk_rq_bytes(rq);
 }

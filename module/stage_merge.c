@@ -73,9 +73,9 @@ void sb_merge_commit(struct sb_queue *sq)
  * @cmd: its PDU
  * @last: the last request of this dispatch batch
  *
- * A flush goes straight to the backing (it has no data to stage); reads
- * and writes wait in the hctx's batch; anything else is a unit of its
- * own.  However the request is sent, @last ends the batch.
+ * Reads and writes wait in the hctx's batch; anything else goes on as
+ * without merging (sb_stage_queue()).  However the request is sent, @last
+ * ends the batch.
  */
 void sb_merge_queue(struct sb_cmd *cmd, bool last)
 {
@@ -83,13 +83,9 @@ void sb_merge_queue(struct sb_cmd *cmd, bool last)
 	struct sb_queue *sq = rq->mq_hctx->driver_data;
 	enum req_op op = req_op(rq);
 
-	sb_stage_prepare(cmd);
-	/* Each branch may complete cmd at once: only sq after it. */
-	if (op == REQ_OP_FLUSH) {
-		sb_forward(cmd, rq);
-	} else if (op != REQ_OP_READ && op != REQ_OP_WRITE) {
-		sb_unit_dispatch(cmd);
-	} else {
+	/* Either branch may complete cmd at once: only sq after it. */
+	if (op == REQ_OP_READ || op == REQ_OP_WRITE) {
+		sb_stage_prepare(cmd);
 		spin_lock(&sq->batch_lock);
 		if (sq->batch_tail)
 			sq->batch_tail->next = cmd;
@@ -97,6 +93,8 @@ void sb_merge_queue(struct sb_cmd *cmd, bool last)
 			sq->batch_head = cmd;
 		sq->batch_tail = cmd;
 		spin_unlock(&sq->batch_lock);
+	} else {
+		sb_stage_queue(cmd);
 	}
 	if (last)
 		sb_merge_commit(sq);
