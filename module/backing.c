@@ -50,7 +50,7 @@ void sb_backing_submit(struct sb_cmd *cmd, struct bio *bio,
 	sbio->start_ns = sb_now_if_collecting();
 	bio->bi_end_io = end_io;
 	sb_count_physical(cmd->dev, bio);
-	trace_stackblk_bio_submit(blk_mq_rq_from_pdu(cmd), bio);
+	trace_stackblk_bio_submit(blk_mq_rq_from_pdu(cmd), bio, 0);
 	submit_bio_noacct(bio);
 }
 
@@ -72,7 +72,7 @@ struct sb_cmd *sb_backing_bio_end(struct bio *bio)
 	if (sbio->start_ns)
 		sb_record_latency(cmd->dev, SB_LAT_physical, bio->bi_opf,
 				  sbio->start_ns);
-	trace_stackblk_bio_complete(blk_mq_rq_from_pdu(cmd), bio);
+	trace_stackblk_bio_complete(blk_mq_rq_from_pdu(cmd), bio, 0);
 	return cmd;
 }
 

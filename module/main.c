@@ -89,11 +89,7 @@ static int __init sb_init(void)
 
 	BUILD_BUG_ON(BITS_PER_LONG != 64);	/* counters are read untorn */
 
-	ret = sb_settings_check_params();
-	if (ret)
-		return ret;
-
-	ret = sb_dev_init();
+	ret = sb_settings_check_params() ?: sb_dev_init();
 	if (ret)
 		return ret;
 

@@ -67,7 +67,7 @@ static bool sb_start(struct blk_mq_hw_ctx *hctx, struct request *rq)
 	cmd->start_ns = sb_now_if_collecting();
 
 	blk_mq_start_request(rq);
-	trace_stackblk_rq_issue(rq, 0);
+	trace_stackblk_rq_issue(rq, NULL, 0);
 	sb_count_io(dev, false, req_op(rq), blk_rq_bytes(rq));
 	sb_depth_inc(hctx->driver_data);
 	return true;
@@ -152,7 +152,7 @@ static void sb_complete_rq(struct request *rq)
 	if (unlikely(status))
 		this_cpu_inc(dev->stats->ctr[SB_STAT_errors]);
 	atomic_dec(&sq->inflight);
-	trace_stackblk_rq_complete(rq, blk_status_to_errno(status));
+	trace_stackblk_rq_complete(rq, NULL, blk_status_to_errno(status));
 	blk_mq_end_request(rq, status);
 }
 

@@ -105,6 +105,22 @@ unsigned int sb_affinity_group(unsigned int nr_cpus)
 	return max(1U, DIV_ROUND_UP(nr_cpus, SB_AFFINITY_MAX_COLS));
 }
 
+static const char * const sb_rwbs_ops[] = {
+	[REQ_OP_READ]		= "R",
+	[REQ_OP_WRITE]		= "W",
+	[REQ_OP_FLUSH]		= "F",
+	[REQ_OP_DISCARD]	= "D",
+	[REQ_OP_SECURE_ERASE]	= "DE",
+	[REQ_OP_WRITE_ZEROES]	= "Z",
+};
+
+static const struct {
+	blk_opf_t flag;
+	char c;
+} sb_rwbs_flags[] = {
+	{ REQ_FUA, 'F' }, { REQ_RAHEAD, 'A' }, { REQ_SYNC, 'S' }, { REQ_META, 'M' },
+};
+
 /**
  * sb_fill_rwbs - describe an operation as the block: tracepoints do
  * @rwbs: at least SB_RWBS_LEN bytes
@@ -115,44 +131,22 @@ unsigned int sb_affinity_group(unsigned int nr_cpus)
  */
 void sb_fill_rwbs(char *rwbs, blk_opf_t opf)
 {
+	unsigned int op = (__force unsigned int)(opf & REQ_OP_MASK);
+	const char *name = "N";
+	unsigned int k;
 	int i = 0;
+
+	BUILD_BUG_ON(SB_RWBS_LEN < 1 + 2 + ARRAY_SIZE(sb_rwbs_flags) + 1);
+	if (op < ARRAY_SIZE(sb_rwbs_ops) && sb_rwbs_ops[op])
+		name = sb_rwbs_ops[op];
 
 	if (opf & REQ_PREFLUSH)
 		rwbs[i++] = 'F';
-
-	switch (opf & REQ_OP_MASK) {
-	case REQ_OP_WRITE:
-		rwbs[i++] = 'W';
-		break;
-	case REQ_OP_DISCARD:
-		rwbs[i++] = 'D';
-		break;
-	case REQ_OP_SECURE_ERASE:
-		rwbs[i++] = 'D';
-		rwbs[i++] = 'E';
-		break;
-	case REQ_OP_FLUSH:
-		rwbs[i++] = 'F';
-		break;
-	case REQ_OP_READ:
-		rwbs[i++] = 'R';
-		break;
-	case REQ_OP_WRITE_ZEROES:
-		rwbs[i++] = 'Z';
-		break;
-	default:
-		rwbs[i++] = 'N';
-	}
-
-	if (opf & REQ_FUA)
-		rwbs[i++] = 'F';
-	if (opf & REQ_RAHEAD)
-		rwbs[i++] = 'A';
-	if (opf & REQ_SYNC)
-		rwbs[i++] = 'S';
-	if (opf & REQ_META)
-		rwbs[i++] = 'M';
-
+	while (*name)
+		rwbs[i++] = *name++;
+	for (k = 0; k < ARRAY_SIZE(sb_rwbs_flags); k++)
+		if (opf & sb_rwbs_flags[k].flag)
+			rwbs[i++] = sb_rwbs_flags[k].c;
 	rwbs[i] = '\0';
 }
 

@@ -16,61 +16,16 @@
 
 #include "sb_lib.h"
 
-/* Request events: one logical request of /dev/stackblkN. */
-DECLARE_EVENT_CLASS(stackblk_rq,
-		    TP_PROTO(struct request *rq, int error),
-		    TP_ARGS(rq, error),
-
-	TP_STRUCT__entry(__field(dev_t, dev)
-		__field(sector_t, sector)
-		__field(unsigned int, nr_sector)
-		__array(char, rwbs, SB_RWBS_LEN)
-		__field(int, cpu)
-		__field(unsigned int, hctx)
-		__field(int, tag)
-		__field(int, error)
-	),
-
-	TP_fast_assign(__entry->dev = disk_devt(rq->q->disk);
-		__entry->sector = blk_rq_pos(rq);
-		__entry->nr_sector = blk_rq_sectors(rq);
-		sb_fill_rwbs(__entry->rwbs, rq->cmd_flags);
-		__entry->cpu = raw_smp_processor_id();
-		__entry->hctx = rq->mq_hctx->queue_num;
-		__entry->tag = rq->tag;
-		__entry->error = error;
-	),
-
-	TP_printk("%d,%d %s %llu + %u cpu=%d hctx=%u tag=%d error=%d",
-		  MAJOR(__entry->dev), MINOR(__entry->dev), __entry->rwbs,
-		  (unsigned long long)__entry->sector, __entry->nr_sector,
-		  __entry->cpu, __entry->hctx, __entry->tag, __entry->error)
-);
-
-DEFINE_EVENT(stackblk_rq, stackblk_rq_issue,
-	     TP_PROTO(struct request *rq, int error),
-	     TP_ARGS(rq, error));
-
-DEFINE_EVENT(stackblk_rq, stackblk_rq_complete,
-	     TP_PROTO(struct request *rq, int error),
-	     TP_ARGS(rq, error));
-
-DEFINE_EVENT(stackblk_rq, stackblk_split,
-	     TP_PROTO(struct request *rq, int error),
-	     TP_ARGS(rq, error));
-
-DEFINE_EVENT(stackblk_rq, stackblk_merge,
-	     TP_PROTO(struct request *rq, int error),
-	     TP_ARGS(rq, error));
-
-DEFINE_EVENT(stackblk_rq, stackblk_rmw,
-	     TP_PROTO(struct request *rq, int error),
-	     TP_ARGS(rq, error));
-
-/* Backing bio events: one bio stackblk sent to the backing device. */
-DECLARE_EVENT_CLASS(stackblk_bio,
-		    TP_PROTO(struct request *rq, struct bio *bio),
-		    TP_ARGS(rq, bio),
+/*
+ * One class for both kinds of event.  Request events (bio == NULL) describe
+ * one logical request of /dev/stackblkN and print without a backing device
+ * (backing_dev is 0); bio events describe one bio stackblk sent to the
+ * backing device.  The record layout is the same, so one fast_assign
+ * serves both and only the print format differs (DEFINE_EVENT_PRINT).
+ */
+DECLARE_EVENT_CLASS(stackblk_io,
+		    TP_PROTO(struct request *rq, struct bio *bio, int error),
+		    TP_ARGS(rq, bio, error),
 
 	TP_STRUCT__entry(__field(dev_t, dev)
 		__field(dev_t, backing_dev)
@@ -84,14 +39,14 @@ DECLARE_EVENT_CLASS(stackblk_bio,
 	),
 
 	TP_fast_assign(__entry->dev = disk_devt(rq->q->disk);
-		__entry->backing_dev = bio_dev(bio);
-		__entry->sector = bio->bi_iter.bi_sector;
-		__entry->nr_sector = bio_sectors(bio);
-		sb_fill_rwbs(__entry->rwbs, bio->bi_opf);
+		__entry->backing_dev = bio ? bio_dev(bio) : 0;
+		__entry->sector = bio ? bio->bi_iter.bi_sector : blk_rq_pos(rq);
+		__entry->nr_sector = bio ? bio_sectors(bio) : blk_rq_sectors(rq);
+		sb_fill_rwbs(__entry->rwbs, bio ? bio->bi_opf : rq->cmd_flags);
 		__entry->cpu = raw_smp_processor_id();
 		__entry->hctx = rq->mq_hctx->queue_num;
 		__entry->tag = rq->tag;
-		__entry->error = blk_status_to_errno(bio->bi_status);
+		__entry->error = bio ? blk_status_to_errno(bio->bi_status) : error;
 	),
 
 	TP_printk("%d,%d -> %d,%d %s %llu + %u cpu=%d hctx=%u tag=%d error=%d",
@@ -102,13 +57,32 @@ DECLARE_EVENT_CLASS(stackblk_bio,
 		  __entry->tag, __entry->error)
 );
 
-DEFINE_EVENT(stackblk_bio, stackblk_bio_submit,
-	     TP_PROTO(struct request *rq, struct bio *bio),
-	     TP_ARGS(rq, bio));
+#define SB_RQ_EVENT(name)						\
+	DEFINE_EVENT_PRINT(stackblk_io, name,				\
+		TP_PROTO(struct request *rq, struct bio *bio, int error),	\
+		TP_ARGS(rq, bio, error),				\
+		TP_printk("%d,%d %s %llu + %u cpu=%d hctx=%u tag=%d error=%d", \
+			  MAJOR(__entry->dev), MINOR(__entry->dev),	\
+			  __entry->rwbs,				\
+			  (unsigned long long)__entry->sector,		\
+			  __entry->nr_sector, __entry->cpu,		\
+			  __entry->hctx, __entry->tag, __entry->error))
 
-DEFINE_EVENT(stackblk_bio, stackblk_bio_complete,
-	     TP_PROTO(struct request *rq, struct bio *bio),
-	     TP_ARGS(rq, bio));
+/* Request events: trace_stackblk_rq_issue(rq, NULL, error) and so on. */
+SB_RQ_EVENT(stackblk_rq_issue);
+SB_RQ_EVENT(stackblk_rq_complete);
+SB_RQ_EVENT(stackblk_split);
+SB_RQ_EVENT(stackblk_merge);
+SB_RQ_EVENT(stackblk_rmw);
+
+/* Backing bio events: trace_stackblk_bio_submit(rq, bio, 0). */
+DEFINE_EVENT(stackblk_io, stackblk_bio_submit,
+	     TP_PROTO(struct request *rq, struct bio *bio, int error),
+	     TP_ARGS(rq, bio, error));
+
+DEFINE_EVENT(stackblk_io, stackblk_bio_complete,
+	     TP_PROTO(struct request *rq, struct bio *bio, int error),
+	     TP_ARGS(rq, bio, error));
 
 #endif /* _TRACE_STACKBLK_H */
 

@@ -210,7 +210,7 @@ static u32 sb_boundary(const struct sb_dev *dev)
 static void sb_count_split(struct sb_cmd *leader)
 {
 	this_cpu_inc(leader->dev->stats->ctr[SB_STAT_split_ios]);
-	trace_stackblk_split(blk_mq_rq_from_pdu(leader), 0);
+	trace_stackblk_split(blk_mq_rq_from_pdu(leader), NULL, 0);
 }
 
 /*

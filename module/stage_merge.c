@@ -59,7 +59,7 @@ void sb_merge_commit(struct sb_queue *sq)
 			segs += blk_mq_rq_from_pdu(c)->nr_phys_segments;
 			leader->end = c->end;
 			this_cpu_inc(dev->stats->ctr[SB_STAT_merged_ios]);
-			trace_stackblk_merge(blk_mq_rq_from_pdu(c), 0);
+			trace_stackblk_merge(blk_mq_rq_from_pdu(c), NULL, 0);
 			tail = c;
 		}
 		head = tail->next;

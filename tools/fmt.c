@@ -28,14 +28,21 @@ char *fmt_bytes(char *buf, uint64_t bytes)
 
 char *fmt_ns(char *buf, uint64_t ns)
 {
-	if (ns < 1000)
-		snprintf(buf, FMT_LEN, "%lluns", (unsigned long long)ns);
-	else if (ns < 1000000)
-		snprintf(buf, FMT_LEN, "%.1fus", ns / 1e3);
-	else if (ns < 1000000000)
-		snprintf(buf, FMT_LEN, "%.1fms", ns / 1e6);
-	else
-		snprintf(buf, FMT_LEN, "%.2fs", ns / 1e9);
+	/* the first unit whose limit ns is below; the last has none */
+	static const struct {
+		double limit, div;
+		int prec;
+		const char *unit;
+	} scale[] = {
+		{ 1e3, 1, 0, "ns" }, { 1e6, 1e3, 1, "us" },
+		{ 1e9, 1e6, 1, "ms" }, { 0, 1e9, 2, "s" },
+	};
+	size_t i = 0;
+
+	while (scale[i].limit && (double)ns >= scale[i].limit)
+		i++;
+	snprintf(buf, FMT_LEN, "%.*f%s", scale[i].prec, (double)ns / scale[i].div,
+		 scale[i].unit);
 	return buf;
 }
 
