@@ -41,9 +41,10 @@ int bad_option(const char *cmd, char **argv, int c);
  * getopt_long over @argv with the sample options only (the caller sets the
  * defaults in @o first).  Returns -1 when parsing went fine (optind is then
  * the first operand), else the exit status to return (help or usage error).
- * @allow_interval: accept -i and -c.
+ * @allow_interval: accept -i and -c, and trailing operands "interval
+ * [count]" as iostat does; those are taken off the end (*@argc shrinks).
  */
-int parse_sample_opts(int argc, char **argv, const char *cmd, const char *usage,
+int parse_sample_opts(int *argc, char **argv, const char *cmd, const char *usage,
 		      struct sample_opts *o, bool allow_interval);
 
 #endif

@@ -13,7 +13,7 @@
 #include "msix.h"
 
 static const char affinity_usage[] =
-"Usage: stackblk affinity DEV [-i SECONDS [-c COUNT]] [--json]\n"
+"Usage: stackblk affinity DEV [interval [count]] [-i SECONDS [-c COUNT]] [--json]\n"
 "The submit-CPU x backing-completion-CPU matrix, the shares completed on the\n"
 "submitting CPU, on a cache-sharing CPU and remote, and for each hardware queue\n"
 "of the backing NVMe: its MSI-X vector (IRQ, nvmeXqN), effective affinity, the\n"
@@ -21,7 +21,9 @@ static const char affinity_usage[] =
 "  -i, --interval SECONDS   report deltas every SECONDS\n"
 "  -c, --count COUNT        stop after COUNT reports\n"
 "  -j, --json               one JSON object per report (NDJSON)\n"
-"  -h, --help               this help\n";
+"  -h, --help               this help\n"
+"Exit status 3 when a vector's effective affinity lies outside its hardware\n"
+"context's cpu_list (CHECK MISMATCH).\n";
 
 /* Everything one report shows: counts are totals or interval deltas. */
 struct affinity {
@@ -333,12 +335,33 @@ static void show(const struct cli_dev *dev, const struct affinity *a, const stru
 	fflush(stdout);
 }
 
+/* I/O queue vectors whose effective affinity lies outside their hctx's CPUs. */
+static size_t mismatches(const struct affinity *a)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->msix.n; i++)
+		n += a->msix.vec[i].hctx >= 0 && !a->msix.vec[i].verified;
+	return n;
+}
+
+/* Exit status after the reports: EXIT_MISMATCH, said once on stderr. */
+static int verdict(size_t bad)
+{
+	if (!bad)
+		return EXIT_OK;
+	sb_err("affinity: %zu MSI-X vector%s interrupt%s CPUs outside %s hardware context's cpu_list (CHECK MISMATCH)",
+	       bad, bad == 1 ? "" : "s", bad == 1 ? "s" : "", bad == 1 ? "its" : "their");
+	return EXIT_MISMATCH;
+}
+
 int cmd_affinity(int argc, char **argv)
 {
 	struct sample_opts o = { .count = -1 };
 	struct affinity prev, cur, delta;
 	struct cli_dev dev;
-	int ret = parse_sample_opts(argc, argv, "affinity", affinity_usage, &o, true);
+	size_t bad;
+	int ret = parse_sample_opts(&argc, argv, "affinity", affinity_usage, &o, true);
 
 	if (ret >= 0)
 		return ret;
@@ -350,15 +373,18 @@ int cmd_affinity(int argc, char **argv)
 	affinity_take(&dev, &cur);
 	if (cur.comp_err)
 		sb_err("affinity: completion matrix unavailable: %s", sb_debugfs_why(cur.comp_err));
+	bad = mismatches(&cur);
 	if (o.interval <= 0) {
 		show(&dev, &cur, &o);
 		affinity_free(&cur);
-		return EXIT_OK;
+		return verdict(bad);
 	}
 	for (long r = 1; o.count < 0 || r <= o.count; r++) {
 		sleep_seconds(o.interval);
 		prev = cur;
 		affinity_take(&dev, &cur);
+		if (mismatches(&cur) > bad)
+			bad = mismatches(&cur);
 		affinity_delta(&prev, &cur, &delta);
 		if (r > 1 && !o.json)
 			putchar('\n');
@@ -367,5 +393,5 @@ int cmd_affinity(int argc, char **argv)
 		affinity_free(&prev);
 	}
 	affinity_free(&cur);
-	return EXIT_OK;
+	return verdict(bad);
 }

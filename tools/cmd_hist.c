@@ -30,7 +30,7 @@ static int open_debugfs(int argc, char **argv, const char *cmd, const char *usag
 			const char *file, struct cli_dev *dev, char **text, bool *json)
 {
 	struct sample_opts o = { .count = -1 };
-	int ret = parse_sample_opts(argc, argv, cmd, usage, &o, false);
+	int ret = parse_sample_opts(&argc, argv, cmd, usage, &o, false);
 
 	if (ret >= 0)
 		return ret;

@@ -147,7 +147,7 @@ int cmd_list(int argc, char **argv)
 	struct sample_opts o = { .count = -1 };
 	struct cli_dev *devs;
 	size_t n;
-	int ret = parse_sample_opts(argc, argv, "list", list_usage, &o, false);
+	int ret = parse_sample_opts(&argc, argv, "list", list_usage, &o, false);
 
 	if (ret >= 0)
 		return ret;

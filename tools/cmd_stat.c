@@ -10,17 +10,18 @@
 #include "sample.h"
 
 static const char stat_usage[] =
-"Usage: stackblk stat [DEV...] [-i SECONDS [-c COUNT]] [--json]\n"
+"Usage: stackblk stat [DEV...] [interval [count]] [-i SECONDS [-c COUNT]] [--json]\n"
 "Logical vs physical IOPS and MB/s, amplification, merged/split/rmw, latency\n"
 "p50/p99 per path, in flight and max depth.  Without -i: totals since the last\n"
-"reset.  DEV is a configfs name, stackblkN or /dev/stackblkN (default: all).\n\n"
+"reset.  DEV is a configfs name, stackblkN or /dev/stackblkN (default: all).\n"
+"As with iostat, trailing numbers are the interval and count: stat 1 10.\n\n"
 "  -i, --interval SECONDS   report rates every SECONDS\n"
 "  -c, --count COUNT        stop after COUNT reports\n"
 "  -j, --json               one JSON object per report (NDJSON)\n"
 "  -h, --help               this help\n";
 
 static const char top_usage[] =
-"Usage: stackblk top [-i SECONDS] [-c COUNT] [--json]\n"
+"Usage: stackblk top [interval [count]] [-i SECONDS] [-c COUNT] [--json]\n"
 "Live view of every device, busiest first, redrawn every interval (default 1 s).\n"
 "When stdout is not a terminal the frames are printed one after another.\n\n"
 "  -i, --interval SECONDS   refresh interval (default 1)\n"
@@ -101,7 +102,7 @@ int cmd_stat(int argc, char **argv)
 	struct sample_opts o = { .count = -1 };
 	struct devstate *st;
 	size_t n = 0;
-	int ret = parse_sample_opts(argc, argv, "stat", stat_usage, &o, true);
+	int ret = parse_sample_opts(&argc, argv, "stat", stat_usage, &o, true);
 
 	if (ret >= 0)
 		return ret;
@@ -209,7 +210,7 @@ int cmd_top(int argc, char **argv)
 	struct devstate *st = NULL;
 	size_t n = 0;
 	bool tty = isatty(STDOUT_FILENO);
-	int ret = parse_sample_opts(argc, argv, "top", top_usage, &o, true);
+	int ret = parse_sample_opts(&argc, argv, "top", top_usage, &o, true);
 
 	if (ret >= 0)
 		return ret;

@@ -67,23 +67,37 @@ int bad_option(const char *cmd, char **argv, int c)
 	return usage_error(cmd, "invalid option '%s'", arg);
 }
 
-int parse_sample_opts(int argc, char **argv, const char *cmd, const char *usage,
+/* An operand that is a count: digits only (so "1e3" or "0x10" are not). */
+static bool is_count(const char *s, long *v)
+{
+	uint64_t u;
+
+	if (!*s || strspn(s, "0123456789") != strlen(s) || !parse_u64(s, &u))
+		return false;
+	*v = u > 1000000000 ? 0 : (long)u;
+	return true;
+}
+
+int parse_sample_opts(int *argc, char **argv, const char *cmd, const char *usage,
 		      struct sample_opts *o, bool allow_interval)
 {
 	static const struct option longopts[] = { SAMPLE_LONGOPTS, { 0 } };
-	bool have_count = false;
+	bool have_count = false, have_interval = false;
+	double iv;
 	uint64_t v;
+	long cnt;
 	int c;
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":" SAMPLE_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(*argc, argv, ":" SAMPLE_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (!allow_interval)
 				return usage_error(cmd, "no -i/--interval for this command");
 			if (!parse_seconds(optarg, &o->interval))
 				return usage_error(cmd, "bad interval '%s' (seconds > 0)", optarg);
+			have_interval = true;
 			break;
 		case 'c':
 			if (!allow_interval)
@@ -101,6 +115,28 @@ int parse_sample_opts(int argc, char **argv, const char *cmd, const char *usage,
 		default:
 			return bad_option(cmd, argv, c);
 		}
+	}
+	/*
+	 * iostat's manners: trailing operands "interval [count]", after any
+	 * devices (getopt has moved the operands to the end).  A device whose
+	 * configfs name is a number is then named stackblkN or /dev/stackblkN.
+	 */
+	if (allow_interval && *argc - optind >= 2 && parse_seconds(argv[*argc - 2], &iv) &&
+	    is_count(argv[*argc - 1], &cnt)) {
+		if (cnt < 1)
+			return usage_error(cmd, "bad count '%s' (integer >= 1)", argv[*argc - 1]);
+		if (have_interval || have_count)
+			return usage_error(cmd, "interval and count given twice (-i/-c and operands)");
+		o->interval = iv;
+		o->count = cnt;
+		have_interval = have_count = true;
+		*argc -= 2;
+	} else if (allow_interval && *argc - optind >= 1 && parse_seconds(argv[*argc - 1], &iv)) {
+		if (have_interval)
+			return usage_error(cmd, "interval given twice (-i and an operand)");
+		o->interval = iv;
+		have_interval = true;
+		*argc -= 1;
 	}
 	if (have_count && o->interval <= 0)
 		return usage_error(cmd, "-c/--count needs -i/--interval");

@@ -12,6 +12,7 @@
 #define EXIT_OK		0
 #define EXIT_RUNTIME	1
 #define EXIT_USAGE	2
+#define EXIT_MISMATCH	3	/* affinity: a vector interrupts outside its hctx */
 
 #define SB_PATH_MAX	512
 

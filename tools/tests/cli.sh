@@ -236,6 +236,10 @@ sum(map(sum, d['completion']['matrix']['rows'])) == 800 + 1000 + 2"
 and d['msix']['cpus'] == [0, 1] and d['msix']['vectors'][1]['interrupts'] == [900, 0]"
 	sb "$N2" affinity stackblk0
 	expect "mismatch shown" has "MISMATCH" "$OUT"
+	expect "mismatch: exit 3" [ $RC -eq 3 ]
+	expect "mismatch: said" has "affinity: 1 MSI-X vector interrupts CPUs outside its hardware context's cpu_list" "$ERR"
+	sb "$N2" affinity stackblk0 -i 0.05 -c 2 --json
+	expect "mismatch, interval: exit 3" [ $RC -eq 3 ]
 }
 
 t_affinity_not_pci() {
@@ -253,6 +257,30 @@ t_affinity_interval() {
 	expect "2 reports of deltas" json_check "d['interval'] == 0.05 and \
 d['completion']['matrix']['total'] == 0 and all(v['total'] == 0 for v in d['msix']['vectors'])"
 	expect "2 lines" [ "$(wc -l <<<"$OUT")" -eq 2 ]
+}
+
+# iostat's manners: "[DEV...] interval [count]" as trailing operands
+t_positional_interval() {
+	sb "$N4" stat 0.05 3 --json
+	expect "stat 0.05 3: rc" [ $RC -eq 0 ]
+	expect "stat 0.05 3: 3 reports" [ "$(wc -l <<<"$OUT")" -eq 3 ]
+	expect "stat 0.05 3: interval" json_check "d['interval'] == 0.05"
+	sb "$N4" stat fast 0.05 2
+	expect "stat DEV 0.05 2: 2 tables" [ "$(grep -c '^DEVICE' <<<"$OUT")" -eq 2 ]
+	sb "$N4" stat -c 2 fast 0.05
+	expect "stat -c 2 DEV 0.05: 2 tables" [ "$(grep -c '^DEVICE' <<<"$OUT")" -eq 2 ]
+	sb "$N4" stat 0.05 0
+	expect "count 0 -> 2" [ $RC -eq 2 ]
+	expect "count 0 message" has "bad count '0'" "$ERR"
+	sb "$N4" stat -i 1 0.05
+	expect "interval twice -> 2" [ $RC -eq 2 ]
+	sb "$N4" top 0.05 2
+	expect "top 0.05 2: rc" [ $RC -eq 0 ]
+	expect "top 0.05 2: 2 frames" [ "$(grep -c '^stackblk top' <<<"$OUT")" -eq 2 ]
+	sb "$N4" affinity fast 0.05 2 --json
+	expect "affinity DEV 0.05 2: 2 reports" [ "$(wc -l <<<"$OUT")" -eq 2 ]
+	sb "$N4" depth fast 1
+	expect "depth takes no interval -> 2" [ $RC -eq 2 ]
 }
 
 t_top() {
@@ -336,6 +364,6 @@ and all(v['verified'] for v in d['msix']['vectors'])"
 
 for name in help usage_errors no_module unknown_device list stat_json_matches_sysfs stat_human \
 	    stat_without_debugfs stat_interval depth latency affinity_nvme affinity_not_pci \
-	    affinity_interval top create_errors remove real_fixtures; do
+	    affinity_interval positional_interval top create_errors remove real_fixtures; do
 	t $name
 done
