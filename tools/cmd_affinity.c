@@ -370,6 +370,7 @@ int cmd_affinity(int argc, char **argv)
 	ret = sb_dev_open(argv[optind], &dev);
 	if (ret)
 		return ret;
+	sb_note_collect();
 	affinity_take(&dev, &cur);
 	if (cur.comp_err)
 		sb_err("affinity: completion matrix unavailable: %s", sb_debugfs_why(cur.comp_err));

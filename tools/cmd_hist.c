@@ -40,6 +40,8 @@ static int open_debugfs(int argc, char **argv, const char *cmd, const char *usag
 	ret = sb_dev_open(argv[optind], dev);
 	if (ret)
 		return ret;
+	if (!strcmp(file, "latency"))
+		sb_note_collect();
 	ret = sb_debugfs_read(dev, file, text);
 	if (ret) {
 		sb_err("%s: %s: cannot read %s/stackblk/%s/%s: %s", cmd, dev->node,

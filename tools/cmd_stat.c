@@ -67,12 +67,16 @@ static void report(const struct devstate *st, size_t n, double interval, bool js
 		json_end(&j, '}');
 	} else {
 		struct table t;
+		bool any_reset = false;
 
 		metrics_table_init(&t, interval > 0);
 		for (size_t i = 0; i < n; i++)
-			if (st[i].have_prev || interval <= 0)
+			if (st[i].have_prev || interval <= 0) {
 				metrics_row(&t, &st[i].dev, &st[i].m);
+				any_reset |= st[i].m.reset;
+			}
 		table_print(&t, stdout);
+		metrics_reset_note(stdout, any_reset);
 		table_free(&t);
 		fflush(stdout);
 	}
@@ -108,6 +112,7 @@ int cmd_stat(int argc, char **argv)
 		return ret;
 	if (!sb_require_module())
 		return EXIT_RUNTIME;
+	sb_note_collect();
 	if (optind < argc) {
 		n = argc - optind;
 		st = xcalloc(n, sizeof(*st));
@@ -218,6 +223,7 @@ int cmd_top(int argc, char **argv)
 		return usage_error("top", "unexpected argument '%s'", argv[optind]);
 	if (!sb_require_module())
 		return EXIT_RUNTIME;
+	sb_note_collect();
 	/* frame -1 only takes the baseline samples */
 	for (long frame = -1; o.count < 0 || frame < o.count; frame++) {
 		char when[16];

@@ -26,6 +26,18 @@ bool sb_module_loaded(void)
 	return path_exists(sb_path(p, SB_SYSFS, "module/stackblk"));
 }
 
+void sb_note_collect(void)
+{
+	static bool said;
+	char p[SB_PATH_MAX];
+	uint64_t v;
+
+	if (said || read_u64(sb_path(p, SB_SYSFS, "module/stackblk/parameters/collect"), &v) || v)
+		return;
+	said = true;
+	sb_err("note: collect=0: latency and completion locality are not being recorded, so they read '-' or stay 0 (echo 1 > /sys/module/stackblk/parameters/collect)");
+}
+
 bool sb_require_module(void)
 {
 	if (sb_module_loaded())

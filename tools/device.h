@@ -30,6 +30,8 @@ struct sb_counters {
 bool sb_module_loaded(void);
 /* Print the "module not loaded" message and return false when it is absent. */
 bool sb_require_module(void);
+/* Say once on stderr when the module parameter collect is 0. */
+void sb_note_collect(void);
 
 /* All devices: powered ones by index, then unpowered configfs items by name. */
 int sb_dev_list(struct cli_dev **devs, size_t *n);

@@ -150,8 +150,8 @@ void metrics_row(struct table *t, const struct cli_dev *dev, const struct sb_met
 		const struct metrics_col *mc = &mcols[c];
 
 		switch (mc->kind) {
-		case MC_DEVICE:
-			table_cell(t, "%s", dev->node);
+		case MC_DEVICE:	/* "*": reset meanwhile, see metrics_reset_note() */
+			table_cell(t, "%s%s", dev->node, m->reset ? "*" : "");
 			break;
 		case MC_OPS:
 			table_cell(t, "%s", fmt_num(buf, metrics_rate(m, mc->arg)));
@@ -175,6 +175,12 @@ void metrics_row(struct table *t, const struct cli_dev *dev, const struct sb_met
 			break;
 		}
 	}
+}
+
+void metrics_reset_note(FILE *f, bool any_reset)
+{
+	if (any_reset)
+		fputs("* counters were reset in this interval: the row counts from the reset\n", f);
 }
 
 static void json_ratio(struct json *j, const char *key, double v)

@@ -39,6 +39,8 @@ void latency_path_sum(const struct sb_latency *lat, int path, uint64_t *b);
 /* The stat/top table (one column table, sample.c): heading, then a row per device. */
 void metrics_table_init(struct table *t, bool interval);
 void metrics_row(struct table *t, const struct cli_dev *dev, const struct sb_metrics *m);
+/* After a table: explain the "*" of a row whose counters were reset. */
+void metrics_reset_note(FILE *f, bool any_reset);
 /* One device object (keys documented in stackblk.8). */
 void metrics_json(struct json *j, const struct cli_dev *dev, const struct sb_metrics *m);
 

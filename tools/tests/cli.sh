@@ -283,6 +283,20 @@ t_positional_interval() {
 	expect "depth takes no interval -> 2" [ $RC -eq 2 ]
 }
 
+t_collect_off() {
+	local n
+	cp -a "$N4" "$TMP/c0"
+	echo 0 >"$TMP/c0/sys/module/stackblk/parameters/collect"
+	sb "$TMP/c0" stat -i 0.05 -c 2
+	expect "stat, collect=0: rc" [ $RC -eq 0 ]
+	n=$(grep -c "collect=0" <<<"$ERR")
+	expect "stat, collect=0: said once (got $n)" [ "$n" -eq 1 ]
+	sb "$TMP/c0" latency fast
+	expect "latency, collect=0: said" has "note: collect=0" "$ERR"
+	sb "$N4" stat
+	expect "collect=1: nothing said" [ -z "$ERR" ]
+}
+
 t_top() {
 	sb "$N4" top -i 0.05 -c 2
 	expect "rc" [ $RC -eq 0 ]
@@ -364,6 +378,6 @@ and all(v['verified'] for v in d['msix']['vectors'])"
 
 for name in help usage_errors no_module unknown_device list stat_json_matches_sysfs stat_human \
 	    stat_without_debugfs stat_interval depth latency affinity_nvme affinity_not_pci \
-	    affinity_interval positional_interval top create_errors remove real_fixtures; do
+	    affinity_interval positional_interval collect_off top create_errors remove real_fixtures; do
 	t $name
 done

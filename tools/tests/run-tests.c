@@ -521,6 +521,19 @@ static void test_metrics_reset(void)
 	for (int i = 0; i < SB_NR_STATS; i++)
 		CHECK(metrics_rate(&m, i) >= 0 && m.c[i] < (1ull << 63), "negative %s",
 		      sb_counter_names[i]);
+	{	/* the human table marks the row and explains the mark */
+		struct cli_dev dev = { .index = 0, .node = "stackblk0" };
+		struct table t;
+		char *out;
+
+		metrics_table_init(&t, true);
+		metrics_row(&t, &dev, &m);
+		CAPTURE(out, { table_print(&t, f); metrics_reset_note(f, m.reset); });
+		table_free(&t);
+		CHECK(strstr(out, "\nstackblk0* ") && strstr(out, "\n* counters were reset"),
+		      "reset marker:\n%s", out);
+		free(out);
+	}
 }
 
 static void test_metrics_wrap(void)
