@@ -360,7 +360,7 @@ int cmd_affinity(int argc, char **argv)
 	struct sample_opts o = { .count = -1 };
 	struct affinity prev, cur, delta;
 	struct cli_dev dev;
-	size_t bad;
+	size_t bad, n;
 	int ret = parse_sample_opts(&argc, argv, "affinity", affinity_usage, &o, true);
 
 	if (ret >= 0)
@@ -384,8 +384,9 @@ int cmd_affinity(int argc, char **argv)
 		sleep_seconds(o.interval);
 		prev = cur;
 		affinity_take(&dev, &cur);
-		if (mismatches(&cur) > bad)
-			bad = mismatches(&cur);
+		n = mismatches(&cur);
+		if (n > bad)
+			bad = n;
 		affinity_delta(&prev, &cur, &delta);
 		if (r > 1 && !o.json)
 			putchar('\n');

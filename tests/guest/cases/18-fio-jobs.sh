@@ -3,9 +3,11 @@
 # what its header promises is checked where it is exact:
 #  - passthrough-qd1/qd32: physical = logical, errors 0;
 #  - merge-batch: 1024 writes, physical + merged = 1024, merged >= 3/4 of
-#    the ideal 896 (53-stage-merge explains the slack);
+#    the ideal 896 (53-stage-merge explains the slack), and fio's
+#    read-back (crc32c) finds every block intact;
 #  - amplification: exactly 1 write of 4096 B in, 2 reads and 2 writes of
-#    8192 B each out, split_ios 1, rmw_ios 2 (4.00x);
+#    8192 B each out, split_ios 1, rmw_ios 2 (4.00x); the 4 KiB reads back
+#    as written and the 2 KiB beside it in each crypt sector is unchanged;
 #  - crypt-vs-dmcrypt: all four sections do I/O without errors;
 #  - hol-blocking: on nr_hw_queues=1 both jobs go through the one hctx;
 #    on a queue per CPU each job has its own hctx (its own tags), and the
@@ -71,21 +73,34 @@ echo 2 >"/sys/block/stackblk$SB_IDX/queue/nomerges"
 nm0=$(rd "/sys/block/$SB_BK/queue/nomerges")
 echo 2 >"/sys/block/$SB_BK/queue/nomerges"
 job merge-batch.fio merge STACKBLK_DEV="$SB_DEV"
-echo "$nm0" >"/sys/block/$SB_BK/queue/nomerges"
-li=$(sb_stat "$SB_IDX" logical_write_ios) pi=$(sb_stat "$SB_IDX" physical_write_ios)
+lw=$(sb_stat "$SB_IDX" logical_write_ios) lr=$(sb_stat "$SB_IDX" logical_read_ios)
+pw=$(sb_stat "$SB_IDX" physical_write_ios) pr=$(sb_stat "$SB_IDX" physical_read_ios)
 m=$(sb_stat "$SB_IDX" merged_ios)
-info "merge-batch: logical $li writes, physical $pi, merged $m (ideal 896)"
-[ "$li" = 1024 ] || fail "merge-batch: logical_write_ios = $li, expected 1024"
-[ $((pi + m)) = 1024 ] || fail "merge-batch: physical $pi + merged $m != 1024"
+info "merge-batch: logical $lw writes $lr reads, physical $pw writes $pr reads, merged $m (ideal for the writes 896)"
+[ "$lw" = 1024 ] && [ "$lr" = 1024 ] || fail "merge-batch: logical writes $lw reads $lr, expected 1024 each"
+[ $((pw + pr + m)) = 2048 ] || fail "merge-batch: physical $pw + $pr + merged $m != 2048"
 [ "$m" -ge 672 ] || fail "merge-batch: merged_ios = $m, less than 3/4 of 896"
+echo "$nm0" >"/sys/block/$SB_BK/queue/nomerges"
 sb_destroy m
 
 sb_create a stages=split,crypt split_boundary=65536 crypt_sector_size=4096 crypt_key=$KEY
+# the two crypt sectors the write touches, before: [61440, 69632)
+dd if="$SB_DEV" of=/tmp/amp-before bs=4096 skip=15 count=2 iflag=direct status=none ||
+	fail "cannot read $SB_DEV"
 echo 1 >"/sys/block/stackblk$SB_IDX/stackblk/reset"
 job amplification.fio amp STACKBLK_DEV="$SB_DEV"
 sb_expect "$SB_IDX" logical_write_ios=1 logical_write_bytes=4096 logical_read_ios=0 \
 	physical_read_ios=2 physical_read_bytes=8192 physical_write_ios=2 \
 	physical_write_bytes=8192 split_ios=1 rmw_ios=2 rmw_read_bytes=8192 errors=0
+# after: the written 4 KiB is fio's 0x5a pattern, the 2 KiB on either side
+# (what each read-modify-write kept) is unchanged
+dd if="$SB_DEV" of=/tmp/amp-after bs=4096 skip=15 count=2 iflag=direct status=none ||
+	fail "cannot read $SB_DEV"
+cmp -s <(head -c 2048 /tmp/amp-before) <(head -c 2048 /tmp/amp-after) &&
+	cmp -s <(tail -c 2048 /tmp/amp-before) <(tail -c 2048 /tmp/amp-after) ||
+	fail "amplification: the read-modify-writes changed bytes beside the write"
+[ "$(head -c 6144 /tmp/amp-after | tail -c 4096 | tr -d '\132' | wc -c)" = 0 ] ||
+	fail "amplification: the written 4 KiB does not read back as fio's 0x5a pattern"
 sb_destroy a
 
 modprobe dm-crypt 2>/dev/null || skip "no dm-crypt"
