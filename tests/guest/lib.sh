@@ -254,6 +254,41 @@ dm_create() {
 # dm_remove NAME
 dm_remove() { run dmsetup remove --noudevsync "$1"; rm -f "/dev/mapper/$1"; }
 
+# --- a backing that holds I/O: exact queue depths --------------------------
+# A suspended dm device queues every bio it is sent until it is resumed, so
+# a batch submitted to a stackblk device on top of it stays in flight there
+# as a whole, however slow the machine: the depth it reaches is exact, not
+# a race between submission and completion (on the debug kernel under TCG
+# the first requests of a batch used to complete before the last started).
+# sb_hold_create: dm-linear "sbhold" over $SB_BACKING; sets SB_HOLD (the
+# stackblk backing to use); dm_remove sbhold when done.
+sb_hold_create() {
+	dm_create sbhold "0 $(blockdev --getsz "$SB_BACKING") linear $SB_BACKING 0"
+	SB_HOLD=/dev/mapper/sbhold
+}
+# sb_hold_batch IDX N [HELD]: on stackblkIDX (backing $SB_HOLD, nomerges=2),
+# N 4 KiB random reads submitted at once from CPU 0, so one hardware
+# context; waits until HELD (default N: fewer if the queue is shallower)
+# are in flight in stackblk, then resumes the backing and checks that fio
+# read all N.
+sb_hold_batch() {
+	local idx=$1 n=$2 held=${3:-$2} fpid r=0
+	run dmsetup suspend --nolockfs sbhold
+	timeout -k 10 300 fio --name=hold --filename="/dev/stackblk$idx" --direct=1 \
+		--ioengine=libaio --rw=randread --bs=4k --size=32M --iodepth="$n" \
+		--iodepth_batch_submit="$n" --number_ios="$n" --cpus_allowed=0 \
+		--output-format=json >"$SB_ART/hold.json" 2>"$SB_ART/hold.err" &
+	fpid=$!
+	wait_until 120 eval '[ "$(sb_stat "$idx" inflight)" = "$held" ]' || r=1
+	run dmsetup resume sbhold
+	wait "$fpid" || fail "fio hold exited $?: $(head -c 300 "$SB_ART/hold.err")"
+	[ $r = 0 ] || fail "$n reads submitted at once: $(sb_stat "$idx" inflight) in flight, not $held"
+	python3 -c 'import json, sys; j = json.load(open(sys.argv[1]))["jobs"][0]["read"]
+assert j["total_ios"] == int(sys.argv[2]), j["total_ios"]' "$SB_ART/hold.json" "$n" ||
+		fail "fio hold did not read $n blocks"
+	info "stackblk$idx: $held of $n requests held in flight at once"
+}
+
 # sb_counter_names: the counter and gauge names of the stats header, in order
 sb_counter_names() {
 	if [ -f "$SB_REPO/include/stackblk_counters.h" ]; then
