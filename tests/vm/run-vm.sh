@@ -33,7 +33,10 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
+# The physical path: the guest mounts the repository at this path over the
+# host's root, where a symlink on the way ("/root/ci -> /srv/ci") is only a
+# link, and mkdir of the mount point through it fails.
+REPO=$(cd "$HERE/../.." && pwd -P)
 CACHE=${STACKBLK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/stackblk}
 
 usage() { sed -n '4,31p' "$0" >&2; exit 2; }
