@@ -147,6 +147,14 @@ for c in "$HERE"/cases/*.sh; do	# glob: sorted, and safe with spaces in the path
 				echo "dmesg:"
 				grep -E -m1 -A 14 "$SB_BAD_RE" "$ART/$name.dmesg"
 			fi
+			# A command the emulated NVMe never completed, and never
+			# posted a completion for: QEMU 7.2's shadow doorbell race
+			# under single-threaded TCG (docs/testing.md).
+			if grep -q 'nvme.*timeout, abort' "$ART/$name.dmesg" &&
+				! grep -q 'completion polled' "$ART/$name.dmesg"; then
+				echo "the emulated NVMe timed out a command it never fetched (docs/testing.md, \"emulated-NVMe command timeout\"):"
+				grep -m4 'nvme.*timeout' "$ART/$name.dmesg"
+			fi
 			echo "log tail ($ART/$name.log):"
 			tail -n 25 "$log"
 		} | sed 's/^/    /'
