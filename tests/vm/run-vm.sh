@@ -85,13 +85,11 @@ fi
 # --- accelerator: KVM if a Linux guest really boots under it, else TCG ------
 accel=$("$HERE/accel.sh")
 # TCG runs all vCPUs of a guest in one host thread (thread=single) unless
-# STACKBLK_TCG_THREAD=multi.  QEMU before 8.1 (Debian 12 has 7.2) can run a
-# stale translation of kernel text that another vCPU has just patched
-# (text_poke_bp: jump labels, static calls, tracepoints, kprobes): the guest
-# then dies in "Oops: int3" on an int3 that the kernel already removed.  Fixed
-# upstream by "accel/tcg: Always lock pages before translation" (QEMU 8.1);
-# docs/testing.md has the reproducer.  One thread per guest is also what lets
-# run-all.sh plan host cores: a guest costs one core, whatever its -smp.
+# STACKBLK_TCG_THREAD=multi: one thread per guest is what lets run-all.sh
+# plan host cores (a guest costs one core, whatever its -smp).  QEMU must be
+# 8.1 or later (tests/setup.sh): 7.2, Debian 12's own, runs stale kernel
+# text under thread=multi ("Oops: int3") and drops guest memory barriers
+# under thread=single (lost NVMe doorbells); docs/testing.md.
 tcg_thread=${STACKBLK_TCG_THREAD:-single}
 if [ "$accel" = kvm ]; then
 	accel_args=(-accel kvm -cpu host)
@@ -136,7 +134,11 @@ cd $(printf '%q' "$REPO") || exit 125
 echo \$? >/results/rc
 EOS
 
-append="console=ttyS0 panic=-1 rdinit=/init printk.devkmsg=on mitigations=off"
+# nvme_core.multipath=N: QEMU 10.0 to 10.0.3 mark every controller as one
+# of a multi-controller subsystem (CMIC), and Linux would make nvme0n1 a
+# multipath head over a hidden nvme0c0n1 (6.1's head keeps no I/O
+# statistics); without multipath nvme0n1 is the namespace, as under 7.2.
+append="console=ttyS0 panic=-1 rdinit=/init printk.devkmsg=on mitigations=off nvme_core.multipath=N"
 # shellcheck disable=SC2206
 extra_args=($extra)
 qemu=(qemu-system-x86_64 -machine q35 "${accel_args[@]}" -smp "$smp" -m "$mem"
