@@ -59,24 +59,24 @@ SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
 # Debian 12's own QEMU is 7.2: take QEMU from the release's backports
-# suite, a source of Debian's archive that apt uses only for what is asked
-# of it by name (-t); nothing else is upgraded.
+# suite.  apt never takes a package from backports unasked; -t asks for
+# QEMU, and for the newer versions of its own dependencies that it needs
+# (qemu-system-common, -data, seabios, a library or two): nothing else.
 qemu_from=()
-if [ -z "${1:-}" ]; then
-	. /etc/os-release
-	if [ "${VERSION_CODENAME:-}" = bookworm ]; then
-		bp=/etc/apt/sources.list.d/stackblk-$VERSION_CODENAME-backports.sources
-		if ! grep -rqs "$VERSION_CODENAME-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
-			printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' \
-				"Suites: $VERSION_CODENAME-backports" 'Components: main' \
-				'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' |
-				$SUDO tee "$bp" >/dev/null
-			SB_APT_UPDATED=0
-		fi
-		qemu_from=(-t "$VERSION_CODENAME-backports")
-	fi
-fi
+codename=
+[ -r /etc/os-release ] && codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
 [ "${SB_APT_UPDATED:-0}" = 1 ] || $SUDO apt-get update -q
+if [ -z "${1:-}" ] && [ "$codename" = bookworm ]; then
+	# configured and enabled (a commented-out or disabled entry is not)
+	if ! apt-cache policy | grep -q "n=$codename-backports,"; then
+		printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' \
+			"Suites: $codename-backports" 'Components: main' \
+			'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' |
+			$SUDO tee "/etc/apt/sources.list.d/stackblk-$codename-backports.sources" >/dev/null
+		$SUDO apt-get update -q
+	fi
+	qemu_from=(-t "$codename-backports")
+fi
 rest=()
 for p in "${missing[@]}"; do
 	[[ " ${QEMU_PKGS[*]} " == *" $p "* ]] || rest+=("$p")

@@ -215,6 +215,11 @@ sb_destroy() {
 # sb_cleanup_all: best effort, used by suite.sh between cases
 sb_cleanup_all() {
 	local d
+	# first resume the case's dm devices: I/O parked in a suspended one
+	# (sb_hold_batch) would make power=0 below wait for ever
+	for d in $(dmsetup ls 2>/dev/null | awk '$1 ~ /^sb/ {print $1}'); do
+		dmsetup resume --noudevsync "$d" 2>/dev/null
+	done
 	if [ -d "$SB_CFS" ]; then
 		for d in "$SB_CFS"/*/; do
 			[ -d "$d" ] || continue
@@ -271,21 +276,29 @@ sb_hold_create() {
 # context; waits until HELD (default N: fewer if the queue is shallower)
 # are in flight in stackblk, then resumes the backing and checks that fio
 # read all N.
+# Never leaves sbhold suspended: I/O parked there would make the teardown
+# after the case block for good.  The poll (30 s: well inside the cases'
+# limits, so the case itself resumes) also ends if fio exits first.
 sb_hold_batch() {
-	local idx=$1 n=$2 held=${3:-$2} fpid r=0
-	run dmsetup suspend --nolockfs sbhold
+	local idx=$1 n=$2 held=${3:-$2} fpid r=0 got
+	dmsetup suspend --noudevsync --nolockfs sbhold || fail "dmsetup suspend sbhold failed"
+	trap 'dmsetup resume --noudevsync sbhold' EXIT
 	timeout -k 10 300 fio --name=hold --filename="/dev/stackblk$idx" --direct=1 \
 		--ioengine=libaio --rw=randread --bs=4k --size=32M --iodepth="$n" \
 		--iodepth_batch_submit="$n" --number_ios="$n" --cpus_allowed=0 \
 		--output-format=json >"$SB_ART/hold.json" 2>"$SB_ART/hold.err" &
 	fpid=$!
-	wait_until 120 eval '[ "$(sb_stat "$idx" inflight)" = "$held" ]' || r=1
-	run dmsetup resume sbhold
+	wait_until 30 eval '! kill -0 $fpid || [ "$(sb_stat "$idx" inflight)" -ge "$held" ]'
+	got=$(sb_stat "$idx" inflight)
+	dmsetup resume --noudevsync sbhold || fail "dmsetup resume sbhold failed"
+	trap - EXIT
+	[ "$got" = "$held" ] || r=1
 	wait "$fpid" || fail "fio hold exited $?: $(head -c 300 "$SB_ART/hold.err")"
-	[ $r = 0 ] || fail "$n reads submitted at once: $(sb_stat "$idx" inflight) in flight, not $held"
+	[ $r = 0 ] || fail "$n reads submitted at once: $got in flight, not $held"
 	python3 -c 'import json, sys; j = json.load(open(sys.argv[1]))["jobs"][0]["read"]
-assert j["total_ios"] == int(sys.argv[2]), j["total_ios"]' "$SB_ART/hold.json" "$n" ||
-		fail "fio hold did not read $n blocks"
+n = int(sys.argv[2])
+assert j["total_ios"] == n and j["io_kbytes"] == 4 * n, (j["total_ios"], j["io_kbytes"])' \
+		"$SB_ART/hold.json" "$n" || fail "fio hold did not read $n blocks"
 	info "stackblk$idx: $held of $n requests held in flight at once"
 }
 
