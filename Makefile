@@ -5,8 +5,8 @@
 #   make                 build stackblk.ko (running kernel, or KDIR=...) and the CLI
 #   make KDIR=/lib/modules/<ver>/build
 #   make modules-all     build the module for every installed kernel into build/<ver>/
-#   make check           the test tier CI runs (installs what it needs; 29 to 43 min on
-#                        a fresh 2-core machine); ends "N passed, N failed"
+#   make check           the test tier CI runs (installs what it needs; about 18 min on
+#                        a fresh 2-core machine, README "Test times"); ends "N passed, N failed"
 #   make check-full      every case on 6.1, 6.12 and the debug kernel, full parameters
 #   make demo            boot a guest, create stackblk0 over an emulated NVMe, run fio
 #   make install         install the module (running kernel) and the CLI
