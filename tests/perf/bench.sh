@@ -79,8 +79,9 @@ if git -C "$REPO" rev-parse --git-dir >/dev/null 2>&1; then
 		rm -rf "$SRC"
 		mkdir -p "$SRC"
 		git -C "$REPO" archive "$rev" module include Kbuild Makefile | tar -x -C "$SRC"
-		mkdir -p "$SRC/tests/lib"
-		cp "$REPO/tests/lib/build-modules.sh" "$SRC/tests/lib/"
+		# today's build scripts (and what they source) build any revision
+		mkdir -p "$SRC/tests"
+		cp -r "$REPO/tests/lib" "$SRC/tests/"
 	elif [ -n "$(git -C "$REPO" status --porcelain -- module include Kbuild)" ]; then
 		srcdesc="$srcdesc + uncommitted changes in module/include"
 	fi
