@@ -4,9 +4,17 @@
 # tests/perf/bench.sh - `make bench`: stackblk against its peers, in ONE
 # QEMU guest boot (Debian 6.12 kernel, -smp 2 by default).
 #
-#   tests/perf/bench.sh [--plan full|quick|crypt|collect|peers] [--reps N] [--runtime S]
-#                       [--smp N] [--mem MiB] [--kernel KVER]
-#                       [--src head|worktree|REV] [--results DIR]
+#   tests/perf/bench.sh [--plan full|quick|crypt|collect|passthrough|peers]
+#                       [--reps N] [--runtime S] [--smp N] [--mem MiB] [--kernel KVER]
+#                       [--src head|worktree|REV] [--base REV] [--no-insn]
+#                       [--results DIR]
+#
+# --base REV also builds the module at REV and runs every stackblk
+# contender twice per round, on --src's module and on REV's, swapping the
+# modules in the one guest boot: a before/after of a module change, ABAB.
+# Under TCG the guest runs with tests/perf/insn's instruction-counting
+# plugin, and the report gives guest instructions per I/O next to IOPS and
+# CPU per I/O (--no-insn: without it).
 #
 # Installs what is missing (tests/setup.sh, plus blktrace and gnuplot-nox,
 # idempotently), builds stackblk.ko for the guest kernel into a private
@@ -30,7 +38,7 @@ START=$(date +%s)
 
 plan=${BENCH_PLAN:-full} reps=${BENCH_REPS:-3} runtime=${BENCH_RUNTIME:-3}
 ramp=${BENCH_RAMP:-1} smp=2 mem=2048 kver="" results=$REPO/tests/perf/results
-src=${BENCH_SRC:-head}
+src=${BENCH_SRC:-head} base="" insn=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--plan) plan=$2; shift 2 ;;
@@ -41,7 +49,9 @@ while [ $# -gt 0 ]; do
 	--kernel) kver=$2; shift 2 ;;
 	--results) results=$2; shift 2 ;;
 	--src) src=$2; shift 2 ;;
-	-h|--help) sed -n '4,20p' "$0"; exit 0 ;;
+	--base) base=$2; shift 2 ;;
+	--no-insn) insn=0; shift ;;
+	-h|--help) sed -n '4,29p' "$0"; exit 0 ;;
 	*) echo "bench: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -65,32 +75,50 @@ fi
 [ -n "$kver" ] || kver=$(ls /boot/vmlinuz-6.12* | sed 's|^/boot/vmlinuz-||' | sort -V | tail -n1)
 RAW=${BENCH_RAW:-$REPO/tests/perf/out}
 mkdir -p "$RAW"
-SRC=$REPO
-srcdesc="working tree"
-if git -C "$REPO" rev-parse --git-dir >/dev/null 2>&1; then
-	srcdesc="$(git -C "$REPO" rev-parse --short=12 HEAD)"
-	if [ "$src" != worktree ]; then
-		# head, or any revision (an A/B of a module change: --src REV)
-		rev=HEAD
-		[ "$src" = head ] || rev=$src
-		srcdesc="$(git -C "$REPO" rev-parse --short=12 "$rev")" ||
-			{ echo "bench: --src $src: not a revision" >&2; exit 2; }
-		SRC=$RAW/src
-		rm -rf "$SRC"
-		mkdir -p "$SRC"
-		git -C "$REPO" archive "$rev" module include Kbuild Makefile | tar -x -C "$SRC"
-		# today's build scripts (and what they source) build any revision
-		mkdir -p "$SRC/tests"
-		cp -r "$REPO/tests/lib" "$SRC/tests/"
-	elif [ -n "$(git -C "$REPO" status --porcelain -- module include Kbuild)" ]; then
-		srcdesc="$srcdesc + uncommitted changes in module/include"
+
+# build_ko SRC NAME: stackblk.ko for $kver from SRC (worktree, head or a
+# revision) into $RAW/NAME/$kver/; sets KO and srcdesc
+build_ko() {
+	local s=$1 name=$2 rev dir=$REPO
+	srcdesc="working tree"
+	if git -C "$REPO" rev-parse --git-dir >/dev/null 2>&1; then
+		srcdesc="$(git -C "$REPO" rev-parse --short=12 HEAD)"
+		if [ "$s" != worktree ]; then
+			# head, or any revision (an A/B of a module change)
+			rev=HEAD
+			[ "$s" = head ] || rev=$s
+			srcdesc="$(git -C "$REPO" rev-parse --short=12 "$rev")" ||
+				{ echo "bench: $s: not a revision" >&2; exit 2; }
+			dir=$RAW/src-$name
+			rm -rf "$dir"
+			mkdir -p "$dir/tests"
+			git -C "$REPO" archive "$rev" module include Kbuild Makefile | tar -x -C "$dir"
+			# today's build scripts (and what they source) build any revision
+			cp -r "$REPO/tests/lib" "$dir/tests/"
+		elif [ -n "$(git -C "$REPO" status --porcelain -- module include Kbuild)" ]; then
+			srcdesc="$srcdesc + uncommitted changes in module/include"
+		fi
 	fi
+	echo "bench: building stackblk.ko for $kver from $srcdesc"
+	"$dir/tests/lib/build-modules.sh" -o "$RAW/$name" "$kver" >/dev/null ||
+		{ echo "bench: module build failed ($RAW/$name/$kver/build.log)" >&2; exit 1; }
+	KO=$RAW/$name/$kver/stackblk.ko
+	[ -f "$KO" ] || { echo "bench: no $KO" >&2; exit 1; }
+}
+KO_BASE="" basedesc=""
+if [ -n "$base" ]; then
+	build_ko "$base" build-base
+	KO_BASE=$KO basedesc=$srcdesc
 fi
-echo "bench: building stackblk.ko for $kver from $srcdesc"
-"$SRC/tests/lib/build-modules.sh" -o "$RAW/build" "$kver" >/dev/null ||
-	{ echo "bench: module build failed ($RAW/build/$kver/build.log)" >&2; exit 1; }
-KO=$RAW/build/$kver/stackblk.ko
-[ -f "$KO" ] || { echo "bench: no $KO" >&2; exit 1; }
+build_ko "$src" build
+
+# --- the instruction counter (TCG only: a plugin sees translated code) -------
+plugin_args=() sbmark=""
+if [ "$insn" = 1 ] && [ "$(tests/vm/accel.sh)" = tcg ]; then
+	tests/perf/insn/build.sh "$RAW/insn" >/dev/null ||
+		{ echo "bench: tests/perf/insn/build.sh failed" >&2; exit 1; }
+	sbmark=$RAW/insn/sbmark
+fi
 
 # --- the guest -------------------------------------------------------------------
 OUT=$RAW/run
@@ -98,9 +126,11 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 echo "bench: guest ($kver, -smp $smp, $mem MiB): plan=$plan reps=$reps runtime=${runtime}s ramp=${ramp}s"
 rc=0
+[ -z "$sbmark" ] || plugin_args=(--plugin "${RAW//,/,,}/insn/insn-count.so,out=${OUT//,/,,}/insn.txt")
 tests/vm/run-vm.sh --kernel "$kver" --smp "$smp" --mem "$mem" --disk-mb 2048 --timeout 2400 \
-	--out "$OUT" -- env BENCH_PLAN="$plan" BENCH_REPS="$reps" BENCH_RUNTIME="$runtime" \
-	BENCH_RAMP="$ramp" tests/perf/guest-bench.sh "$KO" /results || rc=$?
+	"${plugin_args[@]}" --out "$OUT" -- env BENCH_PLAN="$plan" BENCH_REPS="$reps" \
+	BENCH_RUNTIME="$runtime" BENCH_RAMP="$ramp" BENCH_KO_BASE="$KO_BASE" BENCH_SBMARK="$sbmark" \
+	tests/perf/guest-bench.sh "$KO" /results || rc=$?
 crash=0
 if [ $rc -eq 3 ] && [ -s "$OUT/crash.txt" ]; then
 	crash=1
@@ -121,16 +151,19 @@ date=$(date +%Y-%m-%d)
 {
 	echo "date=$date"
 	echo "module_src=$srcdesc"
+	[ -z "$basedesc" ] || echo "module_base=$basedesc"
 	echo "host=$(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(uname -r)"
 } >>"$OUT/meta.txt"
 mkdir -p "$results"
-base=$results/$date-$kver
-[ "$plan" = full ] || base=$base-$plan
+report=$results/$date-$kver
+[ "$plan" = full ] || report=$report-$plan
+[ -z "$base" ] || report=$report-ab
 cmd="make bench"
-[ "$plan" = full ] && [ "$reps" = 3 ] && [ "$runtime" = 3 ] || cmd="tests/perf/bench.sh --plan $plan --reps $reps --runtime $runtime"
-python3 tests/perf/report.py "$OUT" "$base.md" "$base.svg" --wall $(($(date +%s) - START)) --cmd "$cmd"
+[ "$plan" = full ] && [ "$reps" = 3 ] && [ "$runtime" = 3 ] && [ -z "$base" ] ||
+	cmd="tests/perf/bench.sh --plan $plan --reps $reps --runtime $runtime${base:+ --src $srcdesc --base $basedesc}"
+python3 tests/perf/report.py "$OUT" "$report.md" "$report.svg" --wall $(($(date +%s) - START)) --cmd "$cmd"
 echo
-echo "bench: wrote ${base#$REPO/}.md and ${base#$REPO/}.svg in $(($(date +%s) - START)) s"
+echo "bench: wrote ${report#"$REPO"/}.md and ${report#"$REPO"/}.svg in $(($(date +%s) - START)) s"
 if [ $crash -eq 1 ]; then
 	echo "bench: FAILED: the guest kernel oopsed or hung (see the report and $OUT/crash.txt)" >&2
 	exit 1

@@ -11,15 +11,28 @@
 # any two contenders alternate ABAB), each in a fresh device set up just for
 # that run.  One CSV line per run in OUTDIR/runs.csv:
 #
-#   backing,workload,engine,contender,rep,iops,bw_bytes,ios,cpu_us_per_io
+#   backing,workload,engine,contender,rep,json,busy_ticks,ios,hz,wall_s,mark
 #
-# cpu_us_per_io = busy CPU time of the whole guest (user+nice+system+irq+
+# busy_ticks = busy CPU time of the whole guest (user+nice+system+irq+
 # softirq+steal of /proc/stat, all CPUs, so dm-crypt's kcryptd workers and
-# completion softirqs count) over the fio run / I/Os completed by the device
-# under test in that window (its /sys/block/<dev>/stat).
+# completion softirqs count) over the fio run, ios = I/Os completed by the
+# device under test in that window (its /sys/block/<dev>/stat); report.py
+# divides one by the other (CPU per I/O).
 #
-# Environment: BENCH_PLAN=full|quick|crypt|collect|peers (default full; peers = no stackblk), BENCH_REPS (3),
-# BENCH_RUNTIME (3 s, time_based), BENCH_RAMP (1 s).
+# Environment: BENCH_PLAN=full|quick|crypt|collect|passthrough|peers (default
+# full; peers = no stackblk), BENCH_REPS (3), BENCH_RUNTIME (3 s,
+# time_based), BENCH_RAMP (1 s).
+#
+# BENCH_KO_BASE=KO (bench.sh --base REV): a second build of stackblk.ko, the
+# "before" of an A/B.  Every stackblk contender X then gets a twin X-base,
+# run right after X in every round with that module loaded instead (the
+# modules are swapped with rmmod/insmod between runs), so a module change
+# is measured in one boot, ABAB.
+#
+# BENCH_SBMARK=PATH (bench.sh with the insn-count TCG plugin): the marker
+# program, run right before and right after each fio run, at the same
+# points as the CPU and I/O samples; the CSV's "mark" column is the number
+# of the first of the two marks (tests/perf/insn/insn-count.c).
 set -uo pipefail
 
 KO=${1:?usage: guest-bench.sh KO OUTDIR}
@@ -47,10 +60,30 @@ mountpoint -q /sys/kernel/config || mount -t configfs configfs /sys/kernel/confi
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 mountpoint -q /sys/kernel/tracing || mount -t tracefs none /sys/kernel/tracing 2>/dev/null
 modprobe -q dm-mod; modprobe -q dm-crypt; modprobe -q xts; modprobe -q aesni_intel 2>/dev/null
+KO_BASE=${BENCH_KO_BASE:-}
 cp "$KO" /tmp/stackblk.ko || die "no module $KO"
+[ -z "$KO_BASE" ] || cp "$KO_BASE" /tmp/stackblk-base.ko || die "no module $KO_BASE"
 for d in $(modinfo -F depends /tmp/stackblk.ko 2>/dev/null | tr ',' ' '); do modprobe -q "$d"; done
 insmod /tmp/stackblk.ko || die "insmod $KO failed: $(dmesg | tail -n 3)"
 [ -d $CFS ] || die "no $CFS"
+# use_module main|base: the stackblk.ko the next contender runs on
+MODULE=main
+use_module() {
+	[ "$MODULE" = "$1" ] && return 0
+	rmmod stackblk || die "rmmod stackblk failed"
+	if [ "$1" = base ]; then
+		insmod /tmp/stackblk-base.ko || die "insmod $KO_BASE failed: $(dmesg | tail -n 3)"
+	else
+		insmod /tmp/stackblk.ko || die "insmod $KO failed: $(dmesg | tail -n 3)"
+	fi
+	MODULE=$1
+}
+SBMARK=${BENCH_SBMARK:-}
+MARKS=0
+mark() {
+	[ -n "$SBMARK" ] || return 0
+	"$SBMARK" && MARKS=$((MARKS + 1))
+}
 
 {
 	echo "kernel=$(uname -r)"
@@ -64,12 +97,14 @@ insmod /tmp/stackblk.ko || die "insmod $KO failed: $(dmesg | tail -n 3)"
 	echo "bpftrace=$(bpftrace --version 2>/dev/null | head -n1)"
 	echo "blktrace=$(blktrace -v 2>&1 | head -n1)"
 	echo "plan=$PLAN"
+	echo "base=${KO_BASE:+yes}"
+	echo "insn=${SBMARK:+yes}"
 	echo "reps=$REPS"
 	echo "runtime_s=$RUNTIME"
 	echo "ramp_s=$RAMP"
 	echo "crypt=aes-xts-plain64 key_bits=512 sector_size=$CRYPT_SS"
 } >"$OUT/meta.txt"
-echo "backing,workload,engine,contender,rep,json,busy_ticks,ios,hz,wall_s" >"$CSV"
+echo "backing,workload,engine,contender,rep,json,busy_ticks,ios,hz,wall_s,mark" >"$CSV"
 mkdir -p "$OUT/json"
 HZ=$(getconf CLK_TCK)
 
@@ -128,6 +163,10 @@ crypt_table() {	# extra opt...
 contender_up() {
 	AUX=""
 	case $1 in
+	*-base) use_module base ;;
+	*) use_module main ;;
+	esac
+	case ${1%-base} in
 	raw) DEV=$BK ;;
 	sb|sbbpf|sbblk) sb_up b ;;
 	sboff) sb_up b && echo 0 >$COLLECT ;;
@@ -144,7 +183,7 @@ contender_up() {
 	dmcnq) dm_up bc "$(crypt_table no_read_workqueue no_write_workqueue)" ;;
 	*) die "unknown contender $1" ;;
 	esac || return 1
-	case $1 in
+	case ${1%-base} in
 	sbbpf)
 		bpftrace tools/bpftrace/stackblk-lat.bt >/tmp/bt.out 2>&1 &
 		AUX=$!
@@ -168,7 +207,7 @@ contender_down() {
 		wait "$AUX" 2>/dev/null
 		AUX=""
 	fi
-	case $1 in
+	case ${1%-base} in
 	raw) ;;
 	sboff) echo 1 >$COLLECT; sb_down b ;;
 	sb|sbc|sbbpf|sbblk) sb_down b ;;
@@ -228,14 +267,16 @@ watch_pid() {
 
 # run_one BACKING WORKLOAD ENGINE CONTENDER REP
 run_one() {
-	local b=$1 w=$2 e=$3 c=$4 r=$5 rc c0 c1 i0 i1 j=/tmp/fio.json t=$SECONDS
+	local b=$1 w=$2 e=$3 c=$4 r=$5 rc c0 c1 i0 i1 m0 j=/tmp/fio.json t=$SECONDS
 	contender_up "$c"
 	rc=$?
 	if [ $rc -ne 0 ]; then
 		[ $rc -eq 2 ] || { log "$c: setup failed on $b"; contender_down "$c" 2>/dev/null; }
-		echo "$b,$w,$e,$c,$r,,,,,"
+		echo "$b,$w,$e,$c,$r,,,,,,"
 		return
 	fi
+	mark
+	m0=${SBMARK:+$MARKS}
 	c0=$(busy_ticks) i0=$(dev_ios "$DEV")
 	# shellcheck disable=SC2046
 	fio --name=bench --filename="$DEV" --direct=1 \
@@ -246,22 +287,29 @@ run_one() {
 	wait $!
 	rc=$?
 	c1=$(busy_ticks) i1=$(dev_ios "$DEV")
+	mark
 	contender_down "$c" &
 	watch_pid $! 90 "teardown of $c ($b $w $e)"
 	crashed "after $c ($b $w $e)"
 	if [ $rc -ne 0 ]; then
 		log "fio $b/$w/$e/$c exited $rc: $(tail -n 2 /tmp/fio.err)"
-		echo "$b,$w,$e,$c,$r,,,,,"
+		echo "$b,$w,$e,$c,$r,,,,,,"
 		return
 	fi
 	cp $j "$OUT/json/$b.$w.$e.$c.$r.json"
-	echo "$b,$w,$e,$c,$r,json/$b.$w.$e.$c.$r.json,$((c1 - c0)),$((i1 - i0)),$HZ,$((SECONDS - t))"
+	echo "$b,$w,$e,$c,$r,json/$b.$w.$e.$c.$r.json,$((c1 - c0)),$((i1 - i0)),$HZ,$((SECONDS - t)),$m0"
 }
 
 # scenario BACKING WORKLOAD ENGINE CONTENDER...: REPS rounds, round-robin
 scenario() {
-	local b=$1 w=$2 e=$3 r c l
+	local b=$1 w=$2 e=$3 r c l cs=()
 	shift 3
+	# with a base module, each stackblk contender's twin runs right after it
+	for c in "$@"; do
+		cs+=("$c")
+		[ -z "$KO_BASE" ] || [[ $c != sb* ]] || cs+=("$c-base")
+	done
+	set -- "${cs[@]}"
 	log "scenario $b $w $e: $* x $REPS"
 	for r in $(seq "$REPS"); do
 		for c in "$@"; do
@@ -311,6 +359,12 @@ collect)	# instrumentation cost: collect on vs off (use --reps 9 or more)
 	backing_up null0
 	scenario null0 rr4k-qd32 io_uring sb sboff
 	scenario null0 rr4k-qd1 io_uring sb sboff
+	backing_down null0
+	;;
+passthrough)	# the passthrough goals only (before/after a data path change)
+	backing_up null0
+	scenario null0 rr4k-qd32 io_uring "${PASS[@]}"
+	scenario null0 rr4k-qd1 io_uring "${PASS[@]}"
 	backing_down null0
 	;;
 peers)	# harness check without stackblk: the peers only

@@ -5,7 +5,7 @@
 #
 # tests/vm/run-vm.sh [--kernel KVER|/path/to/bzImage] [--smp N] [--mem MiB]
 #                    [--disk-mb MiB] [--timeout SEC] [--extra-qemu "ARGS"]
-#                    [--verbose] --out DIR -- COMMAND [ARGS...]
+#                    [--plugin SO,ARG=VAL...] [--verbose] --out DIR -- COMMAND [ARGS...]
 #
 #   --kernel   Debian kernel version with /boot/vmlinuz-KVER (default: the
 #              newest 6.12), or a bzImage of a custom kernel with virtio-pci,
@@ -16,6 +16,8 @@
 #              backed by a sparse raw file that is deleted afterwards
 #   --timeout  seconds before qemu is killed (default 3600)
 #   --extra-qemu  extra qemu arguments (word-split)
+#   --plugin   a TCG plugin and its arguments, as one -plugin value (not
+#              word-split; a comma in a path must be doubled)
 #   --verbose  also stream COMMAND's output to stdout while it runs
 #   --out DIR  results directory, mounted writable at /results in the guest
 #
@@ -39,9 +41,9 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd -P)
 CACHE=${STACKBLK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/stackblk}
 
-usage() { sed -n '4,31p' "$0" >&2; exit 2; }
+usage() { sed -n '4,33p' "$0" >&2; exit 2; }
 
-kernel="" smp=2 mem=2048 disk_mb=1024 tmo=3600 extra="" out="" verbose=0
+kernel="" smp=2 mem=2048 disk_mb=1024 tmo=3600 extra="" plugin="" out="" verbose=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift 2 ;;
@@ -50,6 +52,7 @@ while [ $# -gt 0 ]; do
 	--disk-mb) disk_mb=$2; shift 2 ;;
 	--timeout) tmo=$2; shift 2 ;;
 	--extra-qemu) extra=$2; shift 2 ;;
+	--plugin) plugin=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--verbose|-v) verbose=1; shift ;;
 	--) shift; break ;;
@@ -141,6 +144,7 @@ EOS
 append="console=ttyS0 panic=-1 rdinit=/init printk.devkmsg=on mitigations=off nvme_core.multipath=N"
 # shellcheck disable=SC2206
 extra_args=($extra)
+[ -z "$plugin" ] || extra_args+=(-plugin "$plugin")
 qemu=(qemu-system-x86_64 -machine q35 "${accel_args[@]}" -smp "$smp" -m "$mem"
 	-nodefaults -display none -no-reboot -monitor none
 	-serial "file:$out/console.log"
