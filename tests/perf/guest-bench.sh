@@ -29,10 +29,15 @@
 # modules are swapped with rmmod/insmod between runs), so a module change
 # is measured in one boot, ABAB.
 #
+# CPU, I/Os and instructions are counted over a window of BENCH_RUNTIME
+# seconds inside each fio run, after fio's start-up and BENCH_RAMP; fio
+# itself runs BENCH_RAMP + BENCH_RUNTIME + 3 s (its IOPS are its own, over
+# its run after the ramp).
+#
 # BENCH_SBMARK=PATH (bench.sh with the insn-count TCG plugin): the marker
-# program, run right before and right after each fio run, at the same
-# points as the CPU and I/O samples; the CSV's "mark" column is the number
-# of the first of the two marks (tests/perf/insn/insn-count.c).
+# program, run at both ends of that window, next to the CPU and I/O
+# samples; the CSV's "mark" column is the number of the first of the two
+# marks (tests/perf/insn/insn-count.c).
 set -uo pipefail
 
 KO=${1:?usage: guest-bench.sh KO OUTDIR}
@@ -227,13 +232,24 @@ wl_args() {	# workload[@tag] -> fio arguments
 	*) die "unknown workload $1" ;;
 	esac
 }
-busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
-# dev_ios DEV: reads + writes completed, by major:minor (/dev/mapper/X may
-# be a plain node made by mknod, not a link to dm-N)
-dev_ios() {
+# The samples at the ends of a measurement window are bash builtins only:
+# under TCG every process started costs a noticeable slice of the window.
+# sample STATFILE: BUSY = busy ticks of all CPUs (user nice system irq
+# softirq steal), IOS = reads + writes the device completed
+BUSY=0 IOS=0
+sample() {
+	local a
+	read -r -a a </proc/stat
+	BUSY=$((a[1] + a[2] + a[3] + a[6] + a[7] + a[8]))
+	read -r -a a <"$1"
+	IOS=$((a[0] + a[4]))
+}
+# stat_file DEV: its /sys/dev/block/M:m/stat (/dev/mapper/X may be a plain
+# node made by mknod, not a link to dm-N)
+stat_file() {
 	local mm
 	mm=$(stat -L -c '%t %T' "$1")
-	awk '{print $1 + $5}' "/sys/dev/block/$((16#${mm% *})):$((16#${mm#* }))/stat"
+	echo "/sys/dev/block/$((16#${mm% *})):$((16#${mm#* }))/stat"
 }
 
 # A kernel oops (e.g. in the module under test) or a task that never
@@ -267,7 +283,7 @@ watch_pid() {
 
 # run_one BACKING WORKLOAD ENGINE CONTENDER REP
 run_one() {
-	local b=$1 w=$2 e=$3 c=$4 r=$5 rc c0 c1 i0 i1 m0 j=/tmp/fio.json t=$SECONDS
+	local b=$1 w=$2 e=$3 c=$4 r=$5 rc c0 c1 i0 i1 m0 f sf inside j=/tmp/fio.json t=$SECONDS
 	contender_up "$c"
 	rc=$?
 	if [ $rc -ne 0 ]; then
@@ -275,19 +291,40 @@ run_one() {
 		echo "$b,$w,$e,$c,$r,,,,,,"
 		return
 	fi
-	mark
-	m0=${SBMARK:+$MARKS}
-	c0=$(busy_ticks) i0=$(dev_ios "$DEV")
+	sf=$(stat_file "$DEV")
 	# shellcheck disable=SC2046
 	fio --name=bench --filename="$DEV" --direct=1 \
-		--ioengine="$e" $(wl_args "$w") --time_based --runtime="$RUNTIME" \
+		--ioengine="$e" $(wl_args "$w") --time_based --runtime="$((RUNTIME + 3))" \
 		--ramp_time="$RAMP" --group_reporting --norandommap --randrepeat=0 \
 		--output-format=json --output=$j >/tmp/fio.err 2>&1 &
-	watch_pid $! $((RUNTIME + RAMP + 90)) "fio on $c ($b $w $e)"
-	wait $!
-	rc=$?
-	c1=$(busy_ticks) i1=$(dev_ios "$DEV")
+	f=$!
+	# The measurement window: RUNTIME seconds of fio's steady state, after
+	# its start-up and its ramp.  fio's start-up costs every contender the
+	# same CPU and instructions; counted, it would be spread over however
+	# many I/Os the run did, and flatten and blur every ratio.
+	sample "$sf"
+	i0=$IOS
+	for _ in $(seq 600); do		# until I/O flows (60 s at most)
+		sample "$sf"
+		[ "$IOS" != "$i0" ] && break
+		kill -0 $f 2>/dev/null || break
+		sleep 0.1
+	done
+	sleep "$RAMP"
 	mark
+	m0=${SBMARK:+$MARKS}
+	sample "$sf"
+	c0=$BUSY i0=$IOS
+	sleep "$RUNTIME"
+	sample "$sf"
+	c1=$BUSY i1=$IOS
+	mark
+	inside=1
+	kill -0 $f 2>/dev/null || inside=0
+	watch_pid $f $((RUNTIME + RAMP + 90)) "fio on $c ($b $w $e)"
+	wait $f
+	rc=$?
+	[ $rc -ne 0 ] || [ $inside = 1 ] || { rc=1; echo "fio ended inside the measurement window" >>/tmp/fio.err; }
 	contender_down "$c" &
 	watch_pid $! 90 "teardown of $c ($b $w $e)"
 	crashed "after $c ($b $w $e)"

@@ -214,8 +214,9 @@ def main():
     p("- method: one guest boot; per scenario every contender in a fresh device, round-robin "
       "(A B C … A B C …, so any two alternate ABAB), %s reps each; fio direct=1, time_based %s s after "
       "%s s ramp, norandommap; numbers are **medians** of the reps. CPU/IO = busy CPU time of the whole guest "
-      "(/proc/stat user+nice+sys+irq+softirq, so kcryptd workers and completion softirqs count) over the "
-      "fio run / I/Os the device completed (diskstats).  Ratios are stackblk / peer of the medians."
+      "(/proc/stat user+nice+sys+irq+softirq, so kcryptd workers and completion softirqs count) / I/Os the "
+      "device completed (diskstats), both over a window of the runtime's length inside fio's steady state "
+      "(after its start-up and ramp).  Ratios are stackblk / peer of the medians."
       % (meta.get("reps", "3"), meta.get("runtime_s", "?"), meta.get("ramp_s", "?")))
     if meta.get("accel", "") != "kvm":
         p("- **TCG**: every instruction is emulated, so absolute numbers are 10-100x below real hardware "
