@@ -10,9 +10,12 @@
  * (stage.c, stage_crypt.c).  Each begins with sb_backing_bio_end().
  *
  * A request forwarded as it is (no stage, or a flush) goes as clones of its
- * bios, or for a flush as one empty PREFLUSH bio.  The request completes
- * once, through blk_mq_complete_request(), when its last backing bio has
- * completed, and carries the first error any of them saw.
+ * bios, or for a flush as one empty PREFLUSH bio.  The first of them lives
+ * in the request's PDU (bio_init_clone(), as nvmet and loop do), so the
+ * common request of one bio takes nothing from the bio_set; any further
+ * bios come from it.  The request completes once, through
+ * blk_mq_complete_request(), when its last backing bio has completed, and
+ * carries the first error any of them saw.
  */
 #include <linux/bio.h>
 #include <linux/blk-mq.h>
@@ -109,6 +112,24 @@ static void sb_forward_end_io(struct bio *bio)
 		sb_cmd_backing_done(cmd);
 }
 
+/* The PDU's bio: uninit it before the request, and the PDU, can be reused. */
+static void sb_forward_pdu_end_io(struct bio *bio)
+{
+	struct sb_cmd *cmd = sb_backing_bio_end(bio);
+
+	bio_uninit(bio);
+	if (atomic_dec_and_test(&cmd->pending))
+		sb_cmd_backing_done(cmd);
+}
+
+/* A backing bio that could not be made: it fails, and counts as done. */
+static void sb_forward_fail_one(struct sb_cmd *cmd)
+{
+	cmpxchg(&cmd->status, BLK_STS_OK, BLK_STS_RESOURCE);
+	if (atomic_dec_and_test(&cmd->pending))
+		sb_cmd_backing_done(cmd);
+}
+
 /*
  * Flags of a logical bio that a backing clone keeps.  PREFLUSH and FUA come
  * from the request instead: the flush state machine has already turned a
@@ -124,24 +145,24 @@ static void sb_forward_end_io(struct bio *bio)
  * @rq: the request
  *
  * pending is set to the number of backing bios before the first is
- * submitted, so the last completion seen is always a real backing
- * completion (its CPU is the one the affinity matrix wants).  Nothing of
- * the request may be touched after the last submit: it can complete, and
- * its bios be freed, at once.
+ * submitted, so the last completion seen is a real backing completion
+ * (its CPU is the one the affinity matrix wants), unless a clone cannot
+ * be made (BLK_STS_RESOURCE).  Nothing of the request may be touched after
+ * the last submit: it can complete, and its PDU be reused, at once.
  */
 void sb_forward(struct sb_cmd *cmd, struct request *rq)
 {
 	struct sb_dev *dev = cmd->dev;
-	struct bio *bio, *next, *clone;
+	struct bio *bio, *next, *clone = &cmd->clone.bio;
 	blk_opf_t fua = rq->cmd_flags & REQ_FUA;
+	bio_end_io_t *end_io = sb_forward_pdu_end_io;
 	unsigned int n = 0;
 
 	if (req_op(rq) == REQ_OP_FLUSH) {
 		atomic_set(&cmd->pending, 1);
-		clone = bio_alloc_bioset(dev->bdev, 0,
-					 REQ_OP_WRITE | REQ_PREFLUSH | REQ_SYNC,
-					 GFP_NOIO, &dev->bs);
-		sb_backing_submit(cmd, clone, sb_forward_end_io);
+		bio_init(clone, dev->bdev, NULL, 0,
+			 REQ_OP_WRITE | REQ_PREFLUSH | REQ_SYNC);
+		sb_backing_submit(cmd, clone, end_io);
 		return;
 	}
 
@@ -149,11 +170,24 @@ void sb_forward(struct sb_cmd *cmd, struct request *rq)
 		n++;
 	atomic_set(&cmd->pending, n);
 
+	/* the first clone in the PDU, the others from the bio_set */
 	for (bio = rq->bio; bio; bio = next) {
 		next = bio->bi_next;
-		clone = bio_alloc_clone(dev->bdev, bio, GFP_NOIO, &dev->bs);
-		clone->bi_opf &= ~SB_CLONE_CLEAR;
-		clone->bi_opf |= fua;
-		sb_backing_submit(cmd, clone, sb_forward_end_io);
+		if (end_io == sb_forward_pdu_end_io) {
+			if (bio_init_clone(dev->bdev, clone, bio, GFP_NOIO))
+				clone = NULL;
+		} else {
+			clone = bio_alloc_clone(dev->bdev, bio, GFP_NOIO,
+						&dev->bs);
+		}
+		/* only an integrity or crypt context can fail to clone */
+		if (unlikely(!clone)) {
+			sb_forward_fail_one(cmd);
+		} else {
+			clone->bi_opf &= ~SB_CLONE_CLEAR;
+			clone->bi_opf |= fua;
+			sb_backing_submit(cmd, clone, end_io);
+		}
+		end_io = sb_forward_end_io;
 	}
 }

@@ -126,6 +126,18 @@ struct sb_dev {
 	struct dentry *debugfs_dir;
 };
 
+/*
+ * Front pad of each backing bio.  A data stage may put more in front of it
+ * (struct sb_stage_ops.front_pad): the crypt stage's struct sb_crypt_bio.
+ * A forwarded request's first backing bio is the one in its PDU
+ * (struct sb_cmd.clone, backing.c).
+ */
+struct sb_bio {
+	struct sb_cmd *cmd;
+	u64 start_ns;			/* 0: not timed */
+	struct bio bio;
+};
+
 /* Per request PDU. */
 struct sb_cmd {
 	struct sb_dev *dev;
@@ -145,16 +157,8 @@ struct sb_cmd {
 	struct list_head range;		/* in dev->ranges while locked */
 	u64 range_start, range_end;
 	struct work_struct work;
-};
-
-/*
- * Front pad of each backing bio.  A data stage may put more in front of it
- * (struct sb_stage_ops.front_pad): the crypt stage's struct sb_crypt_bio.
- */
-struct sb_bio {
-	struct sb_cmd *cmd;
-	u64 start_ns;			/* 0: not timed */
-	struct bio bio;
+	/* a forwarded request's first backing bio (no stage, or a flush) */
+	struct sb_bio clone;		/* last: struct bio ends in an array */
 };
 
 /**
