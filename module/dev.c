@@ -49,8 +49,7 @@ static int sb_init_tag_set(struct sb_dev *dev)
 	struct blk_mq_tag_set *set = &dev->tag_set;
 	struct sb_config *cfg = dev->cfg;
 
-	set->ops = (dev->sc.stages & SB_STAGE_MERGE) ? &sb_mq_merge_ops :
-						       &sb_mq_ops;
+	set->ops = &sb_mq_ops;
 	set->nr_hw_queues = cfg->nr_hw_queues ?: nr_cpu_ids;
 	set->queue_depth = cfg->queue_depth;
 	set->numa_node = NUMA_NO_NODE;

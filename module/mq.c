@@ -3,7 +3,9 @@
  * blk-mq: the driver's struct blk_mq_ops.  A request is started here
  * (logical counters, queue depth, trace) and handed to the stage pipeline
  * (stage.c, stage_merge.c) or, with no stage, forwarded to the backing
- * device as it is (backing.c); it completes in sb_complete_rq().
+ * device as it is (backing.c); it completes in sb_complete_rq().  A batch
+ * (->queue_rqs()) reaches the backing device as a batch, under a plug of
+ * our own.
  *
  * Why BLK_MQ_F_BLOCKING: submitting to the backing device may sleep (for a
  * backing tag, when stackblk's queue_depth exceeds the backing's, or for a
@@ -73,64 +75,87 @@ static bool sb_start(struct blk_mq_hw_ctx *hctx, struct request *rq)
 	return true;
 }
 
+/* Hand a started request to its stages, or to the backing as it is. */
+static void sb_dispatch(struct sb_cmd *cmd, bool last)
+{
+	unsigned int stages = cmd->dev->sc.stages;
+
+	if (stages & SB_STAGE_MERGE)
+		sb_merge_queue(cmd, last);
+	else if (stages)
+		sb_stage_queue(cmd);
+	else
+		sb_forward(cmd, blk_mq_rq_from_pdu(cmd));
+}
+
 static blk_status_t sb_queue_rq(struct blk_mq_hw_ctx *hctx,
 				const struct blk_mq_queue_data *bd)
 {
 	struct request *rq = bd->rq;
-	struct sb_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	struct blk_plug *plug;
 
 	if (unlikely(!sb_start(hctx, rq)))
 		return BLK_STS_NOTSUPP;
 	plug = sb_unplug();
-	if (cmd->dev->sc.stages & SB_STAGE_MERGE)
-		sb_merge_queue(cmd, bd->last);
-	else if (cmd->dev->sc.stages)
-		sb_stage_queue(cmd);
-	else
-		sb_forward(cmd, rq);
+	sb_dispatch(blk_mq_rq_to_pdu(rq), bd->last);
 	sb_replug(plug);
 	return BLK_STS_OK;
 }
 
-/* Merge stage: the end of a dispatch batch that did not end with last. */
+/* The end of a dispatch batch: the merge stage cuts it into units. */
+static void sb_batch_end(struct blk_mq_hw_ctx *hctx)
+{
+	struct sb_dev *dev = hctx->queue->queuedata;
+
+	if (dev->sc.stages & SB_STAGE_MERGE)
+		sb_merge_commit(hctx->driver_data);
+}
+
+/* A dispatch batch ended without a request marked last. */
 static void sb_commit_rqs(struct blk_mq_hw_ctx *hctx)
 {
 	struct blk_plug *plug = sb_unplug();
 
-	sb_merge_commit(hctx->driver_data);
+	sb_batch_end(hctx);
 	sb_replug(plug);
 }
 
 /*
- * Merge stage: a plug's worth of requests at once (possibly for several
- * hctxs).  Every request is taken off the plug list first, in submission
- * order; runs of one hctx are one batch.
+ * A plug's worth of requests at once (possibly for several hctxs): what
+ * io_uring and libaio submit in one go arrives here.  Every request is
+ * taken off the plug list first, in submission order; for the merge stage
+ * runs of one hctx are one batch.  Their backing bios go out under a plug
+ * of our own, so the backing device sees them as one batch too (its
+ * ->queue_rqs(), one doorbell) instead of one ->queue_rq() each.  It is a
+ * new plug, not the submitter's, which blk-mq is walking right now.
  */
 static void sb_queue_rqs(SB_QUEUE_RQS_LIST rqlist)
 {
 	struct request *rq, *next = sb_rq_list_take(rqlist);
-	struct blk_plug *plug = sb_unplug();
+	struct blk_plug *saved = sb_unplug();
 	struct blk_mq_hw_ctx *batch = NULL;
+	struct blk_plug plug;
 
+	blk_start_plug(&plug);
 	while ((rq = next)) {
 		struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
 
 		next = rq->rq_next;
 		rq->rq_next = NULL;
 		if (batch && batch != hctx)
-			sb_merge_commit(batch->driver_data);
+			sb_batch_end(batch);
 		batch = hctx;
 		if (unlikely(!sb_start(hctx, rq))) {
 			blk_mq_start_request(rq);
 			blk_mq_end_request(rq, BLK_STS_NOTSUPP);
 			continue;
 		}
-		sb_merge_queue(blk_mq_rq_to_pdu(rq), false);
+		sb_dispatch(blk_mq_rq_to_pdu(rq), false);
 	}
 	if (batch)
-		sb_merge_commit(batch->driver_data);
-	sb_replug(plug);
+		sb_batch_end(batch);
+	blk_finish_plug(&plug);
+	sb_replug(saved);
 }
 
 static void sb_complete_rq(struct request *rq)
@@ -194,14 +219,6 @@ static int sb_init_hctx(struct blk_mq_hw_ctx *hctx, void *driver_data,
 }
 
 const struct blk_mq_ops sb_mq_ops = {
-	.queue_rq	= sb_queue_rq,
-	.complete	= sb_complete_rq,
-	.timeout	= sb_timeout_rq,
-	.init_hctx	= sb_init_hctx,
-};
-
-/* With the merge stage: see the whole dispatch batch. */
-const struct blk_mq_ops sb_mq_merge_ops = {
 	.queue_rq	= sb_queue_rq,
 	.commit_rqs	= sb_commit_rqs,
 	.queue_rqs	= sb_queue_rqs,

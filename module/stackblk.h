@@ -250,7 +250,6 @@ void sb_dev_destroy(struct sb_config *cfg);
 
 /* mq.c */
 extern const struct blk_mq_ops sb_mq_ops;
-extern const struct blk_mq_ops sb_mq_merge_ops;
 
 /* configfs.c */
 int sb_configfs_init(void);
