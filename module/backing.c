@@ -60,33 +60,77 @@ void sb_backing_submit(struct sb_cmd *cmd, struct bio *bio,
 /**
  * sb_backing_bio_end - what every backing completion does first
  * @bio: the completed bio
+ * @now: if not NULL, set to the clock read for its latency (0: not timed)
  *
  * Keeps the bio's error in its command (the first error wins: later ones
  * only confirm the failure), records the physical latency and traces the
  * completion.  Returns the command; the bio is the caller's to put.
  */
-struct sb_cmd *sb_backing_bio_end(struct bio *bio)
+struct sb_cmd *sb_backing_bio_end(struct bio *bio, u64 *now)
 {
 	struct sb_bio *sbio = container_of(bio, struct sb_bio, bio);
 	struct sb_cmd *cmd = sbio->cmd;
+	u64 t = 0;
 
 	if (unlikely(bio->bi_status))
 		cmpxchg(&cmd->status, BLK_STS_OK, bio->bi_status);
-	if (sbio->start_ns)
+	if (sbio->start_ns) {
+		t = ktime_get_ns();
 		sb_record_latency(cmd->dev, SB_LAT_physical, bio->bi_opf,
-				  sbio->start_ns);
+				  t - sbio->start_ns);
+	}
+	if (now)
+		*now = t;
 	trace_stackblk_bio_complete(blk_mq_rq_from_pdu(cmd), bio, 0);
 	return cmd;
 }
 
 /**
+ * sb_complete - complete a request, on the CPU blk-mq chose
+ * @rq: the request, its backing I/O done
+ * @now: the clock, read just before on this CPU; 0 to read it here
+ *
+ * The logical latency runs from rq->start_time_ns, which blk-mq stamps when
+ * it allocates the request if the queue keeps I/O statistics (the default,
+ * /sys/block/stackblkN/queue/iostats): the start iostat's await and fio's
+ * clat see too, queueing in stackblk's own queue included.  With iostats
+ * off it runs from ->queue_rq().
+ */
+void sb_complete(struct request *rq, u64 now)
+{
+	struct sb_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	struct sb_dev *dev = cmd->dev;
+	struct sb_queue *sq = rq->mq_hctx->driver_data;
+	blk_status_t status = cmd->status;
+
+	if (cmd->start_ns) {
+		struct sb_pcpu_stats __percpu *st = dev->stats;
+		int cpu = raw_smp_processor_id();
+
+		sb_record_latency(dev, SB_LAT_logical, rq->cmd_flags,
+				  (now ?: ktime_get_ns()) - cmd->start_ns);
+		this_cpu_inc(st->loc[SB_LOC_COMPLETE]
+				   [sb_cpu_locality(cmd->submit_cpu, cpu)]);
+	}
+	if (unlikely(status))
+		this_cpu_inc(dev->stats->ctr[SB_STAT_errors]);
+	atomic_dec(&sq->inflight);
+	trace_stackblk_rq_complete(rq, NULL, blk_status_to_errno(status));
+	blk_mq_end_request(rq, status);
+}
+
+/**
  * sb_cmd_backing_done - the last backing bio of a request has completed
  * @cmd: the request's PDU
+ * @now: the clock as that bio completed (sb_backing_bio_end()), or 0
  *
  * Counts where that completion ran (this CPU) against the submitting CPU,
- * then completes the request.
+ * then completes the request.  blk-mq may move the completion to the
+ * submitting CPU (an IPI, or a softirq); if it does not, the request
+ * completes here and now, and @now is its logical end too: one clock read
+ * serves both histograms.
  */
-void sb_cmd_backing_done(struct sb_cmd *cmd)
+void sb_cmd_backing_done(struct sb_cmd *cmd, u64 now)
 {
 	struct request *rq = blk_mq_rq_from_pdu(cmd);
 	struct sb_dev *dev = cmd->dev;
@@ -100,26 +144,29 @@ void sb_cmd_backing_done(struct sb_cmd *cmd)
 		this_cpu_inc(st->loc[SB_LOC_BACKING]
 				   [sb_cpu_locality(cmd->submit_cpu, cpu)]);
 	}
-	blk_mq_complete_request(rq);
+	if (!blk_mq_complete_request_remote(rq))
+		sb_complete(rq, now);
 }
 
 static void sb_forward_end_io(struct bio *bio)
 {
-	struct sb_cmd *cmd = sb_backing_bio_end(bio);
+	u64 now;
+	struct sb_cmd *cmd = sb_backing_bio_end(bio, &now);
 
 	bio_put(bio);
 	if (atomic_dec_and_test(&cmd->pending))
-		sb_cmd_backing_done(cmd);
+		sb_cmd_backing_done(cmd, now);
 }
 
 /* The PDU's bio: uninit it before the request, and the PDU, can be reused. */
 static void sb_forward_pdu_end_io(struct bio *bio)
 {
-	struct sb_cmd *cmd = sb_backing_bio_end(bio);
+	u64 now;
+	struct sb_cmd *cmd = sb_backing_bio_end(bio, &now);
 
 	bio_uninit(bio);
 	if (atomic_dec_and_test(&cmd->pending))
-		sb_cmd_backing_done(cmd);
+		sb_cmd_backing_done(cmd, now);
 }
 
 /* A backing bio that could not be made: it fails, and counts as done. */
@@ -127,7 +174,7 @@ static void sb_forward_fail_one(struct sb_cmd *cmd)
 {
 	cmpxchg(&cmd->status, BLK_STS_OK, BLK_STS_RESOURCE);
 	if (atomic_dec_and_test(&cmd->pending))
-		sb_cmd_backing_done(cmd);
+		sb_cmd_backing_done(cmd, 0);
 }
 
 /*

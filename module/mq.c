@@ -3,9 +3,9 @@
  * blk-mq: the driver's struct blk_mq_ops.  A request is started here
  * (logical counters, queue depth, trace) and handed to the stage pipeline
  * (stage.c, stage_merge.c) or, with no stage, forwarded to the backing
- * device as it is (backing.c); it completes in sb_complete_rq().  A batch
- * (->queue_rqs()) reaches the backing device as a batch, under a plug of
- * our own.
+ * device as it is (backing.c); it completes in sb_complete() (backing.c).
+ * A batch (->queue_rqs()) reaches the backing device as a batch, under a
+ * plug of our own.
  *
  * Why BLK_MQ_F_BLOCKING: submitting to the backing device may sleep (for a
  * backing tag, when stackblk's queue_depth exceeds the backing's, or for a
@@ -66,7 +66,9 @@ static bool sb_start(struct blk_mq_hw_ctx *hctx, struct request *rq)
 	cmd->dev = dev;
 	cmd->status = BLK_STS_OK;
 	cmd->submit_cpu = raw_smp_processor_id();
-	cmd->start_ns = sb_now_if_collecting();
+	cmd->start_ns = 0;
+	if (static_branch_likely(&sb_collect))
+		cmd->start_ns = rq->start_time_ns ?: ktime_get_ns();
 
 	blk_mq_start_request(rq);
 	trace_stackblk_rq_issue(rq, NULL, 0);
@@ -158,27 +160,10 @@ static void sb_queue_rqs(SB_QUEUE_RQS_LIST rqlist)
 	sb_replug(saved);
 }
 
+/* ->complete(): blk-mq moved the completion here (sb_cmd_backing_done()). */
 static void sb_complete_rq(struct request *rq)
 {
-	struct sb_cmd *cmd = blk_mq_rq_to_pdu(rq);
-	struct sb_dev *dev = cmd->dev;
-	struct sb_queue *sq = rq->mq_hctx->driver_data;
-	blk_status_t status = cmd->status;
-
-	if (cmd->start_ns) {
-		struct sb_pcpu_stats __percpu *st = dev->stats;
-		int cpu = raw_smp_processor_id();
-
-		sb_record_latency(dev, SB_LAT_logical, rq->cmd_flags,
-				  cmd->start_ns);
-		this_cpu_inc(st->loc[SB_LOC_COMPLETE]
-				   [sb_cpu_locality(cmd->submit_cpu, cpu)]);
-	}
-	if (unlikely(status))
-		this_cpu_inc(dev->stats->ctr[SB_STAT_errors]);
-	atomic_dec(&sq->inflight);
-	trace_stackblk_rq_complete(rq, NULL, blk_status_to_errno(status));
-	blk_mq_end_request(rq, status);
+	sb_complete(rq, 0);
 }
 
 /*

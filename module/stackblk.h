@@ -259,8 +259,9 @@ void sb_configfs_exit(void);
 void sb_count_physical(struct sb_dev *dev, struct bio *bio);
 void sb_backing_submit(struct sb_cmd *cmd, struct bio *bio,
 		       bio_end_io_t *end_io);
-struct sb_cmd *sb_backing_bio_end(struct bio *bio);
-void sb_cmd_backing_done(struct sb_cmd *cmd);
+struct sb_cmd *sb_backing_bio_end(struct bio *bio, u64 *now);
+void sb_cmd_backing_done(struct sb_cmd *cmd, u64 now);
+void sb_complete(struct request *rq, u64 now);
 void sb_forward(struct sb_cmd *cmd, struct request *rq);
 
 /* stage.c */
@@ -311,14 +312,13 @@ static inline u64 sb_now_if_collecting(void)
 	return static_branch_likely(&sb_collect) ? ktime_get_ns() : 0;
 }
 
-/* One latency sample since @start_ns, into this CPU's histogram. */
+/* One latency sample of @ns nanoseconds, into this CPU's histogram. */
 static inline void sb_record_latency(struct sb_dev *dev,
 				     enum sb_lat_path path, blk_opf_t opf,
-				     u64 start_ns)
+				     u64 ns)
 {
 	struct sb_pcpu_stats __percpu *st = dev->stats;
 	enum sb_lat_op op = sb_lat_op(opf);
-	u64 ns = ktime_get_ns() - start_ns;
 
 	this_cpu_inc(st->lat[path][op][sb_log2_bucket(ns, SB_LAT_BUCKETS)]);
 	this_cpu_add(st->lat_sum[path][op], ns);

@@ -174,7 +174,7 @@ static void sb_unit_done(struct sb_cmd *leader)
 	for (c = leader; c; c = next) {
 		next = c->next;
 		c->status = status;
-		sb_cmd_backing_done(c);
+		sb_cmd_backing_done(c, 0);
 	}
 }
 
@@ -194,7 +194,7 @@ static void sb_unit_fail(struct sb_cmd *leader, blk_status_t status)
 
 static void sb_unit_end_io(struct bio *bio)
 {
-	struct sb_cmd *leader = sb_backing_bio_end(bio);
+	struct sb_cmd *leader = sb_backing_bio_end(bio, NULL);
 
 	bio_put(bio);
 	sb_unit_put(leader);

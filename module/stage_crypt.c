@@ -347,7 +347,7 @@ static void sb_crypt_read_work(struct work_struct *work)
  */
 static void sb_crypt_end_io(struct bio *bio)
 {
-	struct sb_cmd *cmd = sb_backing_bio_end(bio);
+	struct sb_cmd *cmd = sb_backing_bio_end(bio, NULL);
 	struct sb_crypt_bio *cb = sb_cbio(bio);
 	struct sb_dev *dev = cmd->dev;
 	int cpu = cmd->submit_cpu;
