@@ -221,16 +221,18 @@ void sb_forward(struct sb_cmd *cmd, struct request *rq)
 	for (bio = rq->bio; bio; bio = next) {
 		next = bio->bi_next;
 		if (end_io == sb_forward_pdu_end_io) {
-			if (bio_init_clone(dev->bdev, clone, bio, GFP_NOIO))
+			if (bio_init_clone(NULL, clone, bio, GFP_NOIO))
 				clone = NULL;
 		} else {
-			clone = bio_alloc_clone(dev->bdev, bio, GFP_NOIO,
-						&dev->bs);
+			clone = bio_alloc_clone(NULL, bio, GFP_NOIO, &dev->bs);
 		}
 		/* only an integrity or crypt context can fail to clone */
 		if (unlikely(!clone)) {
 			sb_forward_fail_one(cmd);
 		} else {
+			/* cloned with no bdev: one blkcg association, here */
+			clone->bi_bdev = dev->bdev;
+			sb_bio_clone_blkg(clone, bio);
 			clone->bi_opf &= ~SB_CLONE_CLEAR;
 			clone->bi_opf |= fua;
 			sb_backing_submit(cmd, clone, end_io);

@@ -13,10 +13,13 @@
  *     write cache and FUA features (6.10+);
  *   - ->queue_rqs() takes a struct request ** (6.1), a LIFO list, or a
  *     struct rq_list * (6.12), a FIFO list: sb_rq_list_take();
+ * and one kernel configuration difference: CONFIG_BLK_CGROUP
+ * (sb_bio_clone_blkg()).
  */
 #ifndef _STACKBLK_COMPAT_H
 #define _STACKBLK_COMPAT_H
 
+#include <linux/bio.h>
 #include <linux/blkdev.h>
 #include <linux/blk-mq.h>
 #include <linux/fs.h>
@@ -32,6 +35,29 @@ static inline bool sb_cpus_share_cache(int a, int b)
 {
 	return cpumask_test_cpu(b, topology_die_cpumask(a));
 }
+
+/*
+ * sb_bio_clone_blkg - associate a clone made with no block device (and then
+ * given the backing one) with the cgroup of the bio it clones, once.
+ * bio_init_clone() and bio_alloc_clone() with a bdev associate the clone
+ * twice: in bio_init() with the current task's cgroup, then again in
+ * __bio_clone() with the source's.  A source with no blkg gets the current
+ * task's, so the clone is never left without one.  Nothing to do without
+ * CONFIG_BLK_CGROUP.
+ */
+#ifdef CONFIG_BLK_CGROUP
+static inline void sb_bio_clone_blkg(struct bio *clone, struct bio *src)
+{
+	if (src->bi_blkg)
+		bio_clone_blkg_association(clone, src);
+	else
+		bio_associate_blkg(clone);
+}
+#else
+static inline void sb_bio_clone_blkg(struct bio *clone, struct bio *src)
+{
+}
+#endif
 
 /*
  * sb_rq_list_take - empty a ->queue_rqs() list

@@ -34,5 +34,24 @@ head -c 4M /dev/urandom >/tmp/pat4
 run dd if=/tmp/pat4 of="$SB_DEV" bs=1M seek=300 conv=fsync status=none
 read_range "$SB_BACKING" 300 4 /tmp/back4
 cmp /tmp/pat4 /tmp/back4 || fail "buffered write + fsync: backing bytes differ"
+# blkcg: a forwarded clone is charged to the submitter's cgroup, once
+# (io.stat of that cgroup counts the same bytes on both devices)
+cg=/sys/fs/cgroup
+grep -q ' /sys/fs/cgroup cgroup2 ' /proc/mounts || run mount -t cgroup2 none "$cg"
+if grep -qw io "$cg/cgroup.controllers"; then
+	echo +io >"$cg/cgroup.subtree_control" || fail "cannot enable the io controller"
+	mkdir -p "$cg/sbt"
+	(echo "$BASHPID" >"$cg/sbt/cgroup.procs" &&
+		dd if=/tmp/pat4 of="$SB_DEV" bs=64k count=32 seek=8000 oflag=direct status=none) ||
+		fail "O_DIRECT write inside cgroup sbt failed"
+	for d in "$SB_DEV" "$SB_BACKING"; do
+		mm=$(cat "/sys/class/block/${d##*/}/dev")
+		w=$(awk -v mm="$mm" '$1 == mm { for (i = 2; i <= NF; i++) if ($i ~ /^wbytes=/) print substr($i, 8) }' "$cg/sbt/io.stat")
+		[ "$w" = 2097152 ] || fail "cgroup sbt io.stat wbytes for $d ($mm): '$w', want 2097152: $(cat "$cg/sbt/io.stat")"
+	done
+	rmdir "$cg/sbt"
+else
+	info "no io cgroup controller: blkcg check skipped"
+fi
 sb_destroy d
 sb_unload
