@@ -111,7 +111,8 @@ struct sb_dev {
 	unsigned int merge_max_segs;
 	struct workqueue_struct *io_wq;	/* units of an in_work stage */
 	/* crypt stage (stage_crypt.c) */
-	struct crypto_sync_skcipher *tfm;
+	struct crypto_skcipher *tfm;	/* may be async: task context only */
+	mempool_t *req_pool;		/* its requests */
 	mempool_t *read_pool;		/* bounce pages of crypt reads */
 	mempool_t *write_pool;		/* bounce pages of crypt writes */
 	struct mutex read_bounce_lock;	/* one blocking read_pool allocation */

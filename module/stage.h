@@ -26,7 +26,7 @@ struct sb_walk {
 	u32 boff;			/* copy: offset in the bounce bio */
 	bool to_bounce;
 	unsigned int nsegs;
-	struct skcipher_request *req;	/* en/decrypt */
+	struct sb_crypt_req *creq;	/* en/decrypt (stage_crypt.c) */
 	int err;
 };
 

@@ -4,6 +4,15 @@
  * dm-crypt's aes-xts-plain64 layout), bounce pages, read-modify-write and
  * the crypt-sector range lock (docs/stages.md).
  *
+ * The cipher is allocated as dm-crypt does, crypto_alloc_skcipher() with
+ * CRYPTO_ALG_ALLOCATES_MEMORY masked out, so it may be asynchronous: that
+ * is how the multi-block AES-NI/AVX/VAES XTS drivers are registered (a
+ * SIMD wrapper around an internal synchronous one).  Every en/decryption
+ * runs in task context and waits for its request (crypto_wait_req()); the
+ * wrapper runs the SIMD code at once there, so the wait costs nothing, and
+ * falls back to cryptd, and the wait sleeps, only where SIMD is unusable.
+ * Requests come from a mempool (dev->req_pool), one per walk.
+ *
  * Units run in a work item of the per-device io_wq (in_work): they may
  * sleep on the range lock, on bounce pages and on read-modify-write reads,
  * none of which may happen in ->queue_rq(), where bios we submitted can sit
@@ -17,11 +26,12 @@
  * into the caller's pages and decrypted there in place (as dm-crypt does);
  * any other read piece is read into bounce pages, decrypted and copied out.
  *
- * Decryption runs where the backing completion arrives when that is
- * process or softirq context (the skcipher is synchronous, so it never
- * sleeps); a completion in hard irq context (NVMe completes in its
- * interrupt handler) is handed to the per-device crypt_wq on the
- * submitting CPU instead.
+ * Decryption runs where the backing completion arrives when that is task
+ * context (a backing that completes in its submitter, or in a work item);
+ * a completion in hard or soft interrupt context (NVMe completes in its
+ * interrupt handler, null_blk irqmode=1 in a softirq) is handed to the
+ * per-device crypt_wq on the submitting CPU instead: never decrypt with
+ * interrupts or bottom halves waiting behind it.
  *
  * Bounce pages come from two mempools, reads' and writes', each with its
  * own lock for blocking allocations: first without blocking, else under
@@ -52,6 +62,8 @@
 #include "sb_trace.h"
 
 #define SB_POOL_PAGES		BIO_MAX_VECS
+/* Cipher requests: each is held by one walk, for one piece at most. */
+#define SB_POOL_REQS		16
 /* A crypt unit, widened by a crypt sector at each end, fits one bio. */
 #define SB_CRYPT_MAX_BYTES	((BIO_MAX_VECS - 2) * PAGE_SIZE)
 
@@ -62,9 +74,34 @@ struct sb_crypt_bio {
 	u32 dlen;			/* bytes of caller data in it */
 	u32 wlen;			/* bytes of the bio */
 	bool direct;			/* a read into the caller's pages */
-	struct work_struct work;	/* read decryption off hard irq */
+	struct work_struct work;	/* read decryption out of interrupt */
 	struct sb_bio sbio;		/* last: ends with the bio */
 };
+
+/* A cipher request and what waits for it (sb_crypt_req_get()). */
+struct sb_crypt_req {
+	struct crypto_wait wait;
+	struct skcipher_request req;	/* last: the driver's context follows */
+};
+
+static struct sb_crypt_req *sb_crypt_req_get(struct sb_dev *dev)
+{
+	struct sb_crypt_req *cr = mempool_alloc(dev->req_pool, GFP_NOIO);
+
+	crypto_init_wait(&cr->wait);
+	skcipher_request_set_tfm(&cr->req, dev->tfm);
+	skcipher_request_set_callback(&cr->req, CRYPTO_TFM_REQ_MAY_BACKLOG |
+				      CRYPTO_TFM_REQ_MAY_SLEEP,
+				      crypto_req_done, &cr->wait);
+	return cr;
+}
+
+/* Wipe it (IV, the driver's state) before it goes back to the pool. */
+static void sb_crypt_req_put(struct sb_dev *dev, struct sb_crypt_req *cr)
+{
+	memzero_explicit(cr, sizeof(*cr) + crypto_skcipher_reqsize(dev->tfm));
+	mempool_free(cr, dev->req_pool);
+}
 
 static struct sb_crypt_bio *sb_cbio(struct bio *bio)
 {
@@ -105,12 +142,16 @@ static void sb_unit_copy(struct sb_cmd *leader, u64 dpos, struct bio *bb,
 
 /* --- crypt ----------------------------------------------------------------- */
 
-/* En/decrypt the crypt sector at backing byte @pos from (@sp, @so) to (@dp, @do). */
-static int sb_crypt_one(struct sb_dev *dev, struct skcipher_request *req,
+/*
+ * En/decrypt the crypt sector at backing byte @pos from (@sp, @so) to
+ * (@dp, @do).  Task context: it may sleep, if the cipher goes async.
+ */
+static int sb_crypt_one(struct sb_dev *dev, struct sb_crypt_req *cr,
 			struct page *sp, u32 so, struct page *dp, u32 dof,
 			u64 pos, bool encrypt)
 {
 	u32 cs = dev->sc.crypt_sector_size;
+	struct skcipher_request *req = &cr->req;
 	struct scatterlist src, dst;
 	u8 iv[SB_CRYPT_IV_SIZE];
 
@@ -121,27 +162,25 @@ static int sb_crypt_one(struct sb_dev *dev, struct skcipher_request *req,
 	sb_plain64_iv(iv, pos, cs, dev->sc.crypt_iv_large_sectors);
 	skcipher_request_set_crypt(req, &src, sp == dp && so == dof ? &src : &dst,
 				   cs, iv);
-	return encrypt ? crypto_skcipher_encrypt(req) :
-			 crypto_skcipher_decrypt(req);
+	return crypto_wait_req(encrypt ? crypto_skcipher_encrypt(req) :
+				crypto_skcipher_decrypt(req), &cr->wait);
 }
 
 /* En/decrypt in place bytes [@off, +@len) of a bounce bio at backing @wpos. */
 static int sb_crypt_pages(struct sb_dev *dev, struct bio *bb, u64 wpos,
 			  u32 off, u32 len, bool encrypt)
 {
-	SYNC_SKCIPHER_REQUEST_ON_STACK(req, dev->tfm);
+	struct sb_crypt_req *cr = sb_crypt_req_get(dev);
 	u32 cs = dev->sc.crypt_sector_size, o;
 	int err = 0;
 
-	skcipher_request_set_sync_tfm(req, dev->tfm);
-	skcipher_request_set_callback(req, 0, NULL, NULL);
 	for (o = off; o < off + len && !err; o += cs) {
 		struct page *page = bb->bi_io_vec[o >> PAGE_SHIFT].bv_page;
 
-		err = sb_crypt_one(dev, req, page, o & ~PAGE_MASK, page,
+		err = sb_crypt_one(dev, cr, page, o & ~PAGE_MASK, page,
 				   o & ~PAGE_MASK, wpos + o, encrypt);
 	}
-	skcipher_request_zero(req);
+	sb_crypt_req_put(dev, cr);
 	return err;
 }
 
@@ -167,13 +206,13 @@ static void sb_walk_encrypt(struct sb_walk *w, struct page *page, u32 off,
 
 		bo &= ~PAGE_MASK;
 		if (k == cs) {
-			w->err = sb_crypt_one(dev, w->req, page, off, bp, bo, s,
+			w->err = sb_crypt_one(dev, w->creq, page, off, bp, bo, s,
 					      true);
 		} else {
 			w->boff = w->pos - cb->wpos;
 			sb_walk_copy(w, page, off, k);
 			if (w->pos + k == min(s + cs, w->end))
-				w->err = sb_crypt_one(dev, w->req, bp, bo, bp,
+				w->err = sb_crypt_one(dev, w->creq, bp, bo, bp,
 						      bo, s, true);
 		}
 		w->pos += k;
@@ -184,21 +223,19 @@ static void sb_walk_encrypt(struct sb_walk *w, struct page *page, u32 off,
 
 /*
  * Run @fn over the unit's caller memory [@pos, +@len) with a cipher request
- * in w->req; returns the first error of @fn (w->err).
+ * in w->creq; returns the first error of @fn (w->err).
  */
 static int sb_crypt_walk(struct sb_walk *w, u64 pos, u32 len,
 			 void (*fn)(struct sb_walk *w, struct page *page,
 				    u32 off, u32 n))
 {
-	SYNC_SKCIPHER_REQUEST_ON_STACK(req, w->leader->dev->tfm);
+	struct sb_dev *dev = w->leader->dev;
 
-	skcipher_request_set_sync_tfm(req, w->leader->dev->tfm);
-	skcipher_request_set_callback(req, 0, NULL, NULL);
-	w->req = req;
+	w->creq = sb_crypt_req_get(dev);
 	w->pos = pos;
 	sb_unit_walk(w->leader, pos, len, fn, w);
-	skcipher_request_zero(req);
-	w->req = NULL;
+	sb_crypt_req_put(dev, w->creq);
+	w->creq = NULL;
 	return w->err;
 }
 
@@ -239,7 +276,7 @@ static void sb_walk_decrypt(struct sb_walk *w, struct page *page, u32 off,
 	u32 cs = dev->sc.crypt_sector_size, k;
 
 	for (k = 0; k < n && !w->err; k += cs)
-		w->err = sb_crypt_one(dev, w->req, page, off + k, page,
+		w->err = sb_crypt_one(dev, w->creq, page, off + k, page,
 				      off + k, w->pos + k, false);
 	w->pos += n;
 }
@@ -342,7 +379,7 @@ static void sb_crypt_read_work(struct work_struct *work)
 
 /*
  * A crypt bio has completed.  Writes: give the bounce pages back.  Reads:
- * decrypt and copy out, here if the context allows, else in crypt_wq on the
+ * decrypt and copy out, here in task context, else in crypt_wq on the
  * submitting CPU.  Puts the bio and the unit.
  */
 static void sb_crypt_end_io(struct bio *bio)
@@ -357,7 +394,7 @@ static void sb_crypt_end_io(struct bio *bio)
 		sb_unit_put(cmd);
 		return;
 	}
-	if (in_hardirq() || irqs_disabled()) {
+	if (!in_task()) {
 		INIT_WORK(&cb->work, sb_crypt_read_work);
 		if (cpu_online(cpu))
 			queue_work_on(cpu, dev->crypt_wq, &cb->work);
@@ -566,11 +603,13 @@ static void sb_crypt_teardown(struct sb_dev *dev)
 		destroy_workqueue(dev->crypt_wq);
 	mempool_destroy(dev->read_pool);
 	mempool_destroy(dev->write_pool);
+	mempool_destroy(dev->req_pool);
 	if (dev->tfm)
-		crypto_free_sync_skcipher(dev->tfm);	/* wipes the key */
+		crypto_free_skcipher(dev->tfm);	/* wipes the key */
 	dev->crypt_wq = NULL;
 	dev->read_pool = NULL;
 	dev->write_pool = NULL;
+	dev->req_pool = NULL;
 	dev->tfm = NULL;
 	mutex_destroy(&dev->read_bounce_lock);
 	mutex_destroy(&dev->write_bounce_lock);
@@ -579,6 +618,7 @@ static void sb_crypt_teardown(struct sb_dev *dev)
 static int sb_crypt_setup(struct sb_dev *dev, struct sb_stage_limits *sl)
 {
 	struct sb_config *cfg = dev->cfg;
+	size_t req_size;
 	int ret;
 
 	spin_lock_init(&dev->range_lock);
@@ -594,14 +634,15 @@ static int sb_crypt_setup(struct sb_dev *dev, struct sb_stage_limits *sl)
 	sl->discard_granularity = dev->sc.crypt_sector_size;
 	sl->physical_block_size = dev->sc.crypt_sector_size;
 
-	dev->tfm = crypto_alloc_sync_skcipher("xts(aes)", 0, 0);
+	dev->tfm = crypto_alloc_skcipher("xts(aes)", 0,
+					 CRYPTO_ALG_ALLOCATES_MEMORY);
 	if (IS_ERR(dev->tfm)) {
 		ret = PTR_ERR(dev->tfm);
 		dev->tfm = NULL;
 		pr_err("cannot allocate xts(aes): %d\n", ret);
 		goto out_err;
 	}
-	ret = crypto_sync_skcipher_setkey(dev->tfm, cfg->key, cfg->key_len);
+	ret = crypto_skcipher_setkey(dev->tfm, cfg->key, cfg->key_len);
 	if (ret) {
 		pr_err("xts(aes) refuses the key: %d\n", ret);
 		goto out_err;
@@ -609,8 +650,13 @@ static int sb_crypt_setup(struct sb_dev *dev, struct sb_stage_limits *sl)
 	ret = -ENOMEM;
 	dev->read_pool = mempool_create_page_pool(SB_POOL_PAGES, 0);
 	dev->write_pool = mempool_create_page_pool(SB_POOL_PAGES, 0);
-	if (!dev->read_pool || !dev->write_pool)
+	req_size = sizeof(struct sb_crypt_req) +
+		   crypto_skcipher_reqsize(dev->tfm);
+	dev->req_pool = mempool_create_kmalloc_pool(SB_POOL_REQS, req_size);
+	if (!dev->read_pool || !dev->write_pool || !dev->req_pool)
 		goto out_err;
+	pr_info("%pg: cipher %s\n", dev->bdev,
+		crypto_skcipher_driver_name(dev->tfm));
 	dev->crypt_wq = alloc_workqueue("stackblk%d_crypt",
 					WQ_MEM_RECLAIM | WQ_HIGHPRI, 0,
 					dev->index);
