@@ -7,14 +7,18 @@
 #   tests/perf/bench.sh [--plan full|quick|crypt|collect|passthrough|peers]
 #                       [--reps N] [--runtime S] [--smp N] [--mem MiB] [--kernel KVER]
 #                       [--src head|worktree|REV] [--base REV] [--no-insn]
-#                       [--results DIR]
+#                       [--profile] [--results DIR]
 #
 # --base REV also builds the module at REV and runs every stackblk
 # contender twice per round, on --src's module and on REV's, swapping the
 # modules in the one guest boot: a before/after of a module change, ABAB.
 # Under TCG the guest runs with tests/perf/insn's instruction-counting
 # plugin, and the report gives guest instructions per I/O next to IOPS and
-# CPU per I/O (--no-insn: without it).
+# CPU per I/O (--no-insn: without it).  --profile also has the plugin
+# count every kernel block, and writes DIR/<report>-profile.md: guest
+# kernel instructions per I/O by function, for each contender, and the
+# difference between each stackblk contender and its peers
+# (tests/perf/profile.py; the TCG analogue of callgrind).
 #
 # Installs what is missing (tests/setup.sh, plus blktrace and gnuplot-nox,
 # idempotently), builds stackblk.ko for the guest kernel into a private
@@ -38,7 +42,7 @@ START=$(date +%s)
 
 plan=${BENCH_PLAN:-full} reps=${BENCH_REPS:-3} runtime=${BENCH_RUNTIME:-3}
 ramp=${BENCH_RAMP:-1} smp=2 mem=2048 kver="" results=$REPO/tests/perf/results
-src=${BENCH_SRC:-head} base="" insn=1
+src=${BENCH_SRC:-head} base="" insn=1 profile=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--plan) plan=$2; shift 2 ;;
@@ -51,7 +55,8 @@ while [ $# -gt 0 ]; do
 	--src) src=$2; shift 2 ;;
 	--base) base=$2; shift 2 ;;
 	--no-insn) insn=0; shift ;;
-	-h|--help) sed -n '4,29p' "$0"; exit 0 ;;
+	--profile) profile=1; shift ;;
+	-h|--help) sed -n '4,34p' "$0"; exit 0 ;;
 	*) echo "bench: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -126,10 +131,18 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 echo "bench: guest ($kver, -smp $smp, $mem MiB): plan=$plan reps=$reps runtime=${runtime}s ramp=${ramp}s"
 rc=0
-[ -z "$sbmark" ] || plugin_args=(--plugin "${RAW//,/,,}/insn/insn-count.so,out=${OUT//,/,,}/insn.txt")
+if [ -n "$sbmark" ]; then
+	p="${RAW//,/,,}/insn/insn-count.so,out=${OUT//,/,,}/insn.txt"
+	[ "$profile" = 0 ] || p="$p,prof=${OUT//,/,,}/prof.txt"
+	plugin_args=(--plugin "$p")
+elif [ "$profile" = 1 ]; then
+	echo "bench: --profile needs the instruction counter (TCG, no --no-insn)" >&2
+	exit 2
+fi
 tests/vm/run-vm.sh --kernel "$kver" --smp "$smp" --mem "$mem" --disk-mb 2048 --timeout 2400 \
 	"${plugin_args[@]}" --out "$OUT" -- env BENCH_PLAN="$plan" BENCH_REPS="$reps" \
 	BENCH_RUNTIME="$runtime" BENCH_RAMP="$ramp" BENCH_KO_BASE="$KO_BASE" BENCH_SBMARK="$sbmark" \
+	BENCH_PROFILE="$profile" \
 	tests/perf/guest-bench.sh "$KO" /results || rc=$?
 crash=0
 if [ $rc -eq 3 ] && [ -s "$OUT/crash.txt" ]; then
@@ -162,6 +175,10 @@ cmd="make bench"
 [ "$plan" = full ] && [ "$reps" = 3 ] && [ "$runtime" = 3 ] && [ -z "$base" ] ||
 	cmd="tests/perf/bench.sh --plan $plan --reps $reps --runtime $runtime${base:+ --src $srcdesc --base $basedesc}"
 python3 tests/perf/report.py "$OUT" "$report.md" "$report.svg" --wall $(($(date +%s) - START)) --cmd "$cmd"
+if [ "$profile" = 1 ]; then
+	python3 tests/perf/profile.py "$OUT" --cmd "$cmd --profile" >"$report-profile.md"
+	echo "bench: wrote ${report#"$REPO"/}-profile.md"
+fi
 echo
 echo "bench: wrote ${report#"$REPO"/}.md and ${report#"$REPO"/}.svg in $(($(date +%s) - START)) s"
 if [ $crash -eq 1 ]; then

@@ -38,6 +38,11 @@
 # program, run at both ends of that window, next to the CPU and I/O
 # samples; the CSV's "mark" column is the number of the first of the two
 # marks (tests/perf/insn/insn-count.c).
+#
+# BENCH_PROFILE=1 (bench.sh --profile, the plugin's prof=): the kernel's
+# text symbols go to OUTDIR/kallsyms.txt once, and the modules' after each
+# run to OUTDIR/ksyms/<run>.txt (a module swapped in lands elsewhere), for
+# tests/perf/profile.py.
 set -uo pipefail
 
 KO=${1:?usage: guest-bench.sh KO OUTDIR}
@@ -84,6 +89,7 @@ use_module() {
 	MODULE=$1
 }
 SBMARK=${BENCH_SBMARK:-}
+PROFILE=${BENCH_PROFILE:-0}
 MARKS=0
 mark() {
 	[ -n "$SBMARK" ] || return 0
@@ -110,6 +116,7 @@ mark() {
 	echo "crypt=aes-xts-plain64 key_bits=512 sector_size=$CRYPT_SS"
 } >"$OUT/meta.txt"
 echo "backing,workload,engine,contender,rep,json,busy_ticks,ios,hz,wall_s,mark" >"$CSV"
+[ "$PROFILE" != 1 ] || awk '$4 !~ /^\[/ && ($2 == "t" || $2 == "T")' /proc/kallsyms >"$OUT/kallsyms.txt"
 mkdir -p "$OUT/json"
 HZ=$(getconf CLK_TCK)
 
@@ -319,6 +326,10 @@ run_one() {
 	sample "$sf"
 	c1=$BUSY i1=$IOS
 	mark
+	if [ "$PROFILE" = 1 ]; then
+		mkdir -p "$OUT/ksyms"
+		awk '$4 ~ /^\[/ && ($2 == "t" || $2 == "T")' /proc/kallsyms >"$OUT/ksyms/$b.$w.$e.$c.$r.txt"
+	fi
 	inside=1
 	kill -0 $f 2>/dev/null || inside=0
 	watch_pid $f $((RUNTIME + RAMP + 90)) "fio on $c ($b $w $e)"
@@ -361,22 +372,26 @@ scenario() {
 CRYPT=(sbc dmc dmcnq)
 PASS=(raw sb dml)
 case $PLAN in
-full)
-	backing_up null0
-	scenario null0 rr4k-qd32 io_uring "${PASS[@]}" sboff
-	scenario null0 rw4k-qd32 io_uring sb dml "${CRYPT[@]}"
-	scenario null0 sw128k-qd8 io_uring sb dml "${CRYPT[@]}"
-	scenario null0 sr128k-qd8 io_uring sb dml "${CRYPT[@]}"
-	scenario null0 rr4k-qd1 io_uring "${PASS[@]}"
-	scenario null0 rr4k-qd32 libaio "${PASS[@]}"
-	scenario null0 rr4k-qd32@trace io_uring sb sbbpf sbblk
-	backing_down null0
-	backing_up null1
-	scenario null1 rr4k-qd32 io_uring "${PASS[@]}"
-	backing_down null1
-	backing_up nvme
-	scenario nvme rr4k-qd32 io_uring "${PASS[@]}"
-	scenario nvme rw4k-qd32 io_uring "${CRYPT[@]}"
+full)	# every backing at QD32 and QD1, io_uring and libaio; crypt; tracing
+	for b in null0 null1 nvme; do
+		backing_up $b
+		scenario $b rr4k-qd32 io_uring "${PASS[@]}" $([ $b = null0 ] && echo sboff)
+		scenario $b rr4k-qd1 io_uring "${PASS[@]}"
+		scenario $b rr4k-qd32 libaio "${PASS[@]}"
+		scenario $b rr4k-qd1 libaio "${PASS[@]}"
+		case $b in
+		null0)
+			scenario null0 rw4k-qd32 io_uring sb dml "${CRYPT[@]}"
+			scenario null0 sw128k-qd8 io_uring sb dml "${CRYPT[@]}"
+			scenario null0 sr128k-qd8 io_uring sb dml "${CRYPT[@]}"
+			scenario null0 rr4k-qd32@trace io_uring sb sbbpf sbblk
+			;;
+		nvme)
+			scenario nvme rw4k-qd32 io_uring "${CRYPT[@]}"
+			;;
+		esac
+		backing_down $b
+	done
 	;;
 quick)
 	backing_up null0
