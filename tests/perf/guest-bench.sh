@@ -19,7 +19,7 @@
 # device under test in that window (its /sys/block/<dev>/stat); report.py
 # divides one by the other (CPU per I/O).
 #
-# Environment: BENCH_PLAN=full|quick|crypt|collect|passthrough|peers (default
+# Environment: BENCH_PLAN=full|quick|crypt|collect|passthrough|batch|peers (default
 # full; peers = no stackblk), BENCH_REPS (3), BENCH_RUNTIME (3 s,
 # time_based), BENCH_RAMP (1 s).
 #
@@ -233,6 +233,8 @@ wl_args() {	# workload[@tag] -> fio arguments
 	case ${1%@*} in
 	rr4k-qd1) echo "--rw=randread --bs=4k --iodepth=1 --numjobs=$NCPU" ;;
 	rr4k-qd32) echo "--rw=randread --bs=4k --iodepth=32 --numjobs=$NCPU" ;;
+	# 16 I/Os per io_uring_enter()/io_submit(): one plug, ->queue_rqs()
+	rr4k-qd32b16) echo "--rw=randread --bs=4k --iodepth=32 --iodepth_batch_submit=16 --iodepth_batch_complete_min=1 --numjobs=$NCPU" ;;
 	rw4k-qd32) echo "--rw=randwrite --bs=4k --iodepth=32 --numjobs=1" ;;
 	sr128k-qd8) echo "--rw=read --bs=128k --iodepth=8 --numjobs=1" ;;
 	sw128k-qd8) echo "--rw=write --bs=128k --iodepth=8 --numjobs=1" ;;
@@ -387,6 +389,7 @@ full)	# every backing at QD32 and QD1, io_uring and libaio; crypt; tracing
 			scenario null0 rr4k-qd32@trace io_uring sb sbbpf sbblk
 			;;
 		nvme)
+			scenario nvme rr4k-qd32b16 io_uring "${PASS[@]}"
 			scenario nvme rw4k-qd32 io_uring "${CRYPT[@]}"
 			;;
 		esac
@@ -418,6 +421,14 @@ passthrough)	# the passthrough goals only (before/after a data path change)
 	scenario null0 rr4k-qd32 io_uring "${PASS[@]}"
 	scenario null0 rr4k-qd1 io_uring "${PASS[@]}"
 	backing_down null0
+	;;
+batch)	# submission batches (->queue_rqs()): the NVMe backing and null_blk
+	for b in nvme null0; do
+		backing_up $b
+		scenario $b rr4k-qd32b16 io_uring "${PASS[@]}"
+		scenario $b rr4k-qd32 io_uring "${PASS[@]}"
+		backing_down $b
+	done
 	;;
 peers)	# harness check without stackblk: the peers only
 	backing_up null0

@@ -40,6 +40,7 @@ BACKINGS = {
 WORKLOADS = {
     "rr4k-qd1": "4k randread QD1 x{n}j",
     "rr4k-qd32": "4k randread QD32 x{n}j",
+    "rr4k-qd32b16": "4k randread QD32 x{n}j, 16 per submit",
     "rw4k-qd32": "4k randwrite QD32 x1j",
     "sr128k-qd8": "128k seq read QD8 x1j",
     "sw128k-qd8": "128k seq write QD8 x1j",
@@ -370,7 +371,7 @@ def main():
     # plan lacks them), then the same goals on every other passthrough
     # scenario the plan ran (full: each backing, QD1 and QD32, both engines)
     pt = [rr32, ("null1", "rr4k-qd32", "io_uring")]
-    pt += [sc for sc in order if sc not in pt and sc[1] in ("rr4k-qd32", "rr4k-qd1")
+    pt += [sc for sc in order if sc not in pt and sc[1] in ("rr4k-qd32", "rr4k-qd1", "rr4k-qd32b16")
            and "sb" in runs[sc] and "dml" in runs[sc]]
     for sc in pt:
         if sc[0] == "null1":
