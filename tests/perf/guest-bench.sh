@@ -328,12 +328,13 @@ run_one() {
 	sample "$sf"
 	c1=$BUSY i1=$IOS
 	mark
+	inside=1
+	kill -0 $f 2>/dev/null || inside=0
+	# after the check: reading /proc/kallsyms takes seconds under TCG
 	if [ "$PROFILE" = 1 ]; then
 		mkdir -p "$OUT/ksyms"
 		awk '$4 ~ /^\[/ && ($2 == "t" || $2 == "T")' /proc/kallsyms >"$OUT/ksyms/$b.$w.$e.$c.$r.txt"
 	fi
-	inside=1
-	kill -0 $f 2>/dev/null || inside=0
 	watch_pid $f $((RUNTIME + RAMP + 90)) "fio on $c ($b $w $e)"
 	wait $f
 	rc=$?
