@@ -7,7 +7,7 @@
 #   tests/perf/bench.sh [--plan full|quick|crypt|collect|passthrough|batch|peers]
 #                       [--reps N] [--runtime S] [--smp N] [--mem MiB] [--kernel KVER]
 #                       [--src head|worktree|REV] [--base REV] [--no-insn]
-#                       [--profile] [--results DIR]
+#                       [--crypt-sector 512|4096] [--profile] [--results DIR]
 #
 # --base REV also builds the module at REV and runs every stackblk
 # contender twice per round, on --src's module and on REV's, swapping the
@@ -18,7 +18,9 @@
 # count every kernel block, and writes DIR/<report>-profile.md: guest
 # kernel instructions per I/O by function, for each contender, and the
 # difference between each stackblk contender and its peers
-# (tests/perf/profile.py; the TCG analogue of callgrind).
+# (tests/perf/profile.py; the TCG analogue of callgrind).  --crypt-sector
+# sets the crypt sector size of stackblk's crypt stage and dm-crypt alike
+# (default 4096).
 #
 # Installs what is missing (tests/setup.sh, plus blktrace and gnuplot-nox,
 # idempotently), builds stackblk.ko for the guest kernel into a private
@@ -42,7 +44,7 @@ START=$(date +%s)
 
 plan=${BENCH_PLAN:-full} reps=${BENCH_REPS:-3} runtime=${BENCH_RUNTIME:-3}
 ramp=${BENCH_RAMP:-1} smp=2 mem=2048 kver="" results=$REPO/tests/perf/results
-src=${BENCH_SRC:-head} base="" insn=1 profile=0
+src=${BENCH_SRC:-head} base="" insn=1 profile=0 css=4096
 while [ $# -gt 0 ]; do
 	case $1 in
 	--plan) plan=$2; shift 2 ;;
@@ -56,10 +58,15 @@ while [ $# -gt 0 ]; do
 	--base) base=$2; shift 2 ;;
 	--no-insn) insn=0; shift ;;
 	--profile) profile=1; shift ;;
-	-h|--help) sed -n '4,34p' "$0"; exit 0 ;;
+	--crypt-sector) css=$2; shift 2 ;;
+	-h|--help) sed -n '4,37p' "$0"; exit 0 ;;
 	*) echo "bench: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
+case $css in
+512|1024|2048|4096) ;;
+*) echo "bench: --crypt-sector must be 512, 1024, 2048 or 4096" >&2; exit 2 ;;
+esac
 [ "$reps" -ge 3 ] || { echo "bench: --reps must be at least 3" >&2; exit 2; }
 
 # --- dependencies (idempotent) -------------------------------------------
@@ -142,7 +149,7 @@ fi
 tests/vm/run-vm.sh --kernel "$kver" --smp "$smp" --mem "$mem" --disk-mb 2048 --timeout 2400 \
 	"${plugin_args[@]}" --out "$OUT" -- env BENCH_PLAN="$plan" BENCH_REPS="$reps" \
 	BENCH_RUNTIME="$runtime" BENCH_RAMP="$ramp" BENCH_KO_BASE="$KO_BASE" BENCH_SBMARK="$sbmark" \
-	BENCH_PROFILE="$profile" \
+	BENCH_PROFILE="$profile" BENCH_CRYPT_SS="$css" \
 	tests/perf/guest-bench.sh "$KO" /results || rc=$?
 crash=0
 if [ $rc -eq 3 ] && [ -s "$OUT/crash.txt" ]; then
@@ -170,10 +177,14 @@ date=$(date +%Y-%m-%d)
 mkdir -p "$results"
 report=$results/$date-$kver
 [ "$plan" = full ] || report=$report-$plan
+[ "$smp" = 2 ] || report=$report-smp$smp
+[ "$css" = 4096 ] || report=$report-cs$css
 [ -z "$base" ] || report=$report-ab
 cmd="make bench"
-[ "$plan" = full ] && [ "$reps" = 3 ] && [ "$runtime" = 3 ] && [ -z "$base" ] ||
+[ "$plan" = full ] && [ "$reps" = 3 ] && [ "$runtime" = 3 ] && [ -z "$base" ] && [ "$smp" = 2 ] && [ "$css" = 4096 ] ||
 	cmd="tests/perf/bench.sh --plan $plan --reps $reps --runtime $runtime${base:+ --src $srcdesc --base $basedesc}"
+[ "$smp" = 2 ] || cmd="$cmd --smp $smp"
+[ "$css" = 4096 ] || cmd="$cmd --crypt-sector $css"
 python3 tests/perf/report.py "$OUT" "$report.md" "$report.svg" --wall $(($(date +%s) - START)) --cmd "$cmd"
 if [ "$profile" = 1 ]; then
 	python3 tests/perf/profile.py "$OUT" --cmd "$cmd --profile" >"$report-profile.md"

@@ -21,7 +21,8 @@
 #
 # Environment: BENCH_PLAN=full|quick|crypt|collect|passthrough|batch|peers (default
 # full; peers = no stackblk), BENCH_REPS (3), BENCH_RUNTIME (3 s,
-# time_based), BENCH_RAMP (1 s).
+# time_based), BENCH_RAMP (1 s), BENCH_CRYPT_SS (4096: the crypt sector
+# size of stackblk's crypt stage and dm-crypt alike).
 #
 # BENCH_KO_BASE=KO (bench.sh --base REV): a second build of stackblk.ko, the
 # "before" of an A/B.  Every stackblk contender X then gets a twin X-base,
@@ -56,7 +57,7 @@ CFS=/sys/kernel/config/stackblk
 COLLECT=/sys/module/stackblk/parameters/collect
 # AES-256-XTS (512-bit key), the same for stackblk and dm-crypt
 KEY=603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
-CRYPT_SS=4096
+CRYPT_SS=${BENCH_CRYPT_SS:-4096}
 CSV=$OUT/runs.csv
 LOG=$OUT/guest-bench.log
 mkdir -p "$OUT"
@@ -304,7 +305,7 @@ run_one() {
 	# shellcheck disable=SC2046
 	fio --name=bench --filename="$DEV" --direct=1 \
 		--ioengine="$e" $(wl_args "$w") --time_based --runtime="$((RUNTIME + 3))" \
-		--ramp_time="$RAMP" --group_reporting --norandommap --randrepeat=0 \
+		--ramp_time="$RAMP" --group_reporting --norandommap --randrepeat=0 --lat_percentiles=1 \
 		--output-format=json --output=$j >/tmp/fio.err 2>&1 &
 	f=$!
 	# The measurement window: RUNTIME seconds of fio's steady state, after

@@ -83,10 +83,16 @@ def load_marks(rundir):
 
 
 def clat_pcts(j):
-    """fio's completion latency percentiles of a job, in µs: {"50": .., "99": ..}"""
+    """fio's latency percentiles of a job, in µs: {"50": .., "99": ..}.
+
+    Total latency (lat_ns: submission to completion, with lat_percentiles=1)
+    where fio gives it: with a backing that completes inside the submit
+    call (null_blk irqmode=0), clat is only the few µs from the end of the
+    submission to the reaping, and the driver's cost is in slat."""
     out = {}
     for d in ("read", "write"):
-        pc = j.get(d, {}).get("clat_ns", {}).get("percentile", {})
+        dd = j.get(d, {})
+        pc = dd.get("lat_ns", {}).get("percentile") or dd.get("clat_ns", {}).get("percentile", {})
         if j.get(d, {}).get("total_ios", 0) and pc:
             for k in ("50", "99"):
                 v = pc.get("%s.000000" % k)
@@ -309,7 +315,7 @@ def main():
     p("")
     qd1 = [sc for sc in order if sc[1].split("@")[0] == "rr4k-qd1"]
     if qd1:
-        p("## QD1 latency: fio's completion latency (clat), µs, medians of the reps")
+        p("## QD1 latency: fio's total latency (submission to completion; clat in runs before 2026-12-05), µs, medians of the reps")
         p("")
         p("Added = this contender's percentile minus dm-linear's (and the raw backing's) in the same scenario.")
         p("")
