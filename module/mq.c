@@ -131,28 +131,14 @@ static void sb_commit_rqs(struct blk_mq_hw_ctx *hctx)
  * ->queue_rqs(), one doorbell) instead of one ->queue_rq() each.  It is a
  * new plug, not the submitter's, which blk-mq is walking right now.
  */
-/* blk_start_plug_nr_ios()'s cap, the block layer's private BLK_MAX_REQUEST_COUNT */
-#define SB_PLUG_MAX_IOS		32
-
 static void sb_queue_rqs(SB_QUEUE_RQS_LIST rqlist)
 {
 	struct request *rq, *next = sb_rq_list_take(rqlist);
 	struct blk_plug *saved = sb_unplug();
 	struct blk_mq_hw_ctx *batch = NULL;
 	struct blk_plug plug;
-	unsigned int n = 0;
 
 	blk_start_plug(&plug);
-	/*
-	 * Passthrough sends one clone per request of one bio: tell the
-	 * backing how many are coming, so it takes their requests and tags
-	 * in one batch (what blk_start_plug_nr_ios(), not exported, does).
-	 */
-	if (next && !((struct sb_dev *)next->q->queuedata)->sc.stages) {
-		for (rq = next; rq; rq = rq->rq_next)
-			n++;
-		plug.nr_ios = min_t(unsigned int, n, SB_PLUG_MAX_IOS);
-	}
 	while ((rq = next)) {
 		struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
 

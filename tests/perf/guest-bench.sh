@@ -115,6 +115,7 @@ mark() {
 	echo "runtime_s=$RUNTIME"
 	echo "ramp_s=$RAMP"
 	echo "crypt=aes-xts-plain64 key_bits=512 sector_size=$CRYPT_SS"
+	echo "clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 } >"$OUT/meta.txt"
 echo "backing,workload,engine,contender,rep,json,busy_ticks,ios,hz,wall_s,mark" >"$CSV"
 [ "$PROFILE" != 1 ] || awk '$4 !~ /^\[/ && ($2 == "t" || $2 == "T")' /proc/kallsyms >"$OUT/kallsyms.txt"
@@ -441,6 +442,8 @@ peers)	# harness check without stackblk: the peers only
 *) die "unknown BENCH_PLAN=$PLAN" ;;
 esac
 rmmod stackblk
+# the cipher driver stackblk's crypt stage ran (it says so at power-on)
+echo "sb_cipher=$(dmesg | sed -n 's/.*: cipher //p' | sort -u | tr '\n' ' ')" >>"$OUT/meta.txt"
 log "done"
 dmesg | grep -E 'WARNING|BUG|Oops|Call Trace' | head -n 5 >"$OUT/dmesg-bad.txt"
 exit 0

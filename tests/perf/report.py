@@ -223,6 +223,12 @@ def main():
       % (meta.get("kernel"), ncpu, meta.get("mem_mib"), meta.get("accel", "?").upper(),
          meta.get("cpu_model", "?"), meta.get("aes_ni", "?"), meta.get("xts_driver", "?")))
     p("- stackblk built from: %s" % meta.get("module_src", "?"))
+    if meta.get("clocksource"):
+        p("- guest clocksource: %s" % meta["clocksource"])
+    if meta.get("sb_cipher", "").strip():
+        p("- cipher driver: stackblk's crypt stage ran **%s** (its power-on message); dm-crypt allocates "
+          "`xts(aes)` the same way (`crypto_alloc_skcipher()`, async allowed), so it gets the same "
+          "highest-priority driver" % meta["sb_cipher"].strip())
     if meta.get("module_base"):
         p("- base (contenders marked [base]): stackblk built from %s, swapped in by rmmod/insmod "
           "in the same boot; each [base] run follows its twin's in every round (ABAB)" % meta["module_base"])
