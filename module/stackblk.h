@@ -172,6 +172,12 @@ struct sb_cmd {
  * @teardown: undo @setup, also a partial one
  * @unit_begin: before the first piece of a read or write unit (may sleep
  *	if @in_work): the crypt range lock
+ * @unit_try: with @in_work, run a read or write unit of one split piece at
+ *	once, where it was dispatched (->queue_rq(), ->queue_rqs() or
+ *	->commit_rqs(), whose bios may wait on current->bio_list until they
+ *	return), if that needs no wait that could depend on I/O: true if it
+ *	did (the unit is the stage's, and may have completed), false with
+ *	nothing done, and the unit goes to io_wq
  * @piece: read or write the unit's bytes [@p, @pe), one split piece: put
  *	the unit once for each backing bio it adds beyond one, and once if
  *	it fails before submitting
@@ -187,6 +193,7 @@ struct sb_stage_ops {
 	int (*setup)(struct sb_dev *dev, struct sb_stage_limits *sl);
 	void (*teardown)(struct sb_dev *dev);
 	void (*unit_begin)(struct sb_cmd *leader);
+	bool (*unit_try)(struct sb_cmd *leader);
 	void (*piece)(struct sb_cmd *leader, u64 p, u64 pe);
 	blk_status_t (*nodata)(struct sb_dev *dev, blk_opf_t opf, u64 *pos,
 			       u64 *end);

@@ -335,6 +335,11 @@ void sb_unit_dispatch(struct sb_cmd *leader)
 	case REQ_OP_READ:
 	case REQ_OP_WRITE:
 		if (dev->ops->in_work) {
+			if (dev->ops->unit_try &&
+			    sb_split_count(leader->pos, leader->end,
+					   sb_boundary(dev)) == 1 &&
+			    dev->ops->unit_try(leader))
+				break;
 			INIT_WORK(&leader->work, sb_unit_work);
 			queue_work(dev->io_wq, &leader->work);
 		} else {

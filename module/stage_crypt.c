@@ -16,7 +16,10 @@
  * Units run in a work item of the per-device io_wq (in_work): they may
  * sleep on the range lock, on bounce pages and on read-modify-write reads,
  * none of which may happen in ->queue_rq(), where bios we submitted can sit
- * on current->bio_list until we return.
+ * on current->bio_list until we return.  The exception is a write of whole
+ * crypt sectors in one split piece whose range is free and whose bounce
+ * pages come at once: it is encrypted and submitted right there
+ * (sb_crypt_unit_try()), as dm-crypt's no_write_workqueue does.
  *
  * A write piece is encrypted into bounce pages (whole crypt sectors: those
  * it covers whole straight from the caller's pages; partly covered ones are
@@ -300,9 +303,12 @@ static void sb_bounce_free(struct sb_dev *dev, struct bio *bb)
 	bb->bi_vcnt = 0;
 }
 
-/* A bio of bounce pages for backing bytes [@wpos, +@wlen). */
+/*
+ * A bio of bounce pages for backing bytes [@wpos, +@wlen).  With @nowait,
+ * NULL rather than wait for pages.
+ */
 static struct bio *sb_bounce_bio(struct sb_cmd *leader, blk_opf_t opf,
-				 u64 wpos, u32 wlen)
+				 u64 wpos, u32 wlen, bool nowait)
 {
 	struct sb_dev *dev = leader->dev;
 	bool write = op_is_write(opf);
@@ -325,6 +331,10 @@ static struct bio *sb_bounce_bio(struct sb_cmd *leader, blk_opf_t opf,
 	}
 	if (i < n) {
 		sb_bounce_free(dev, bio);
+		if (nowait) {
+			bio_put(bio);
+			return NULL;
+		}
 		bio->bi_iter.bi_size = 0;
 		mutex_lock(lock);
 		for (i = 0; i < n; i++) {
@@ -448,7 +458,8 @@ static void sb_crypt_read_piece(struct sb_cmd *leader, u64 p, u64 pe)
 	if (sb_crypt_read_direct(leader, p, pe))
 		return;
 	sb_crypt_widen(p, pe, cs, &ws, &we);
-	bio = sb_bounce_bio(leader, sb_piece_opf(leader), ws, we - ws);
+	bio = sb_bounce_bio(leader, sb_piece_opf(leader), ws, we - ws,
+			    false);
 	cb = sb_cbio(bio);
 	cb->dpos = p;
 	cb->dlen = pe - p;
@@ -493,7 +504,8 @@ static void sb_crypt_write_piece(struct sb_cmd *leader, u64 p, u64 pe)
 	u64 ws, we, sec[2];
 
 	sb_crypt_widen(p, pe, cs, &ws, &we);
-	bio = sb_bounce_bio(leader, sb_piece_opf(leader), ws, we - ws);
+	bio = sb_bounce_bio(leader, sb_piece_opf(leader), ws, we - ws,
+			    false);
 	n = sb_rmw_sectors(p, pe, cs, &sec[0], &sec[1]);
 	for (i = 0; i < n; i++) {
 		if (sb_rmw_read(leader, bio, sec[i])) {
@@ -565,6 +577,51 @@ static void sb_crypt_unit_begin(struct sb_cmd *leader)
 			       &leader->range_start, &leader->range_end);
 		wait_event(dev->range_wait, sb_range_try(dev, leader));
 	}
+}
+
+/*
+ * A write of whole crypt sectors needs no read-modify-write read, so it
+ * can be encrypted and submitted where it was dispatched, as dm-crypt's
+ * no_write_workqueue does, and save a hop to io_wq: if its range is free
+ * (no wait on the range lock, whose holder may wait on bios of ours) and
+ * its bounce pages come without waiting (pages come back only as bounced
+ * writes complete).  The bio_set and the cipher's request pool may sleep
+ * there, as sb_forward()'s clones do: the bio_set has a rescuer, and a
+ * cipher request comes back as soon as a cipher operation ends.
+ */
+static bool sb_crypt_unit_try(struct sb_cmd *leader)
+{
+	struct sb_dev *dev = leader->dev;
+	u32 cs = dev->sc.crypt_sector_size;
+	struct bio *bio;
+
+	if (req_op(blk_mq_rq_from_pdu(leader)) != REQ_OP_WRITE ||
+	    ((leader->pos | leader->end) & (cs - 1)))
+		return false;
+	if (cs > dev->lbs) {
+		leader->range_start = leader->pos;
+		leader->range_end = leader->end;
+		if (!sb_range_try(dev, leader)) {
+			leader->range_end = 0;
+			return false;
+		}
+	}
+	bio = sb_bounce_bio(leader, sb_piece_opf(leader), leader->pos,
+			    leader->end - leader->pos, true);
+	if (!bio) {
+		if (leader->range_end)
+			sb_range_unlock(dev, leader);
+		return false;
+	}
+	atomic_set(&leader->pending, 1);
+	if (sb_crypt_write_out(leader, bio, leader->pos, leader->end)) {
+		cmpxchg(&leader->status, BLK_STS_OK, BLK_STS_IOERR);
+		sb_bounce_put(dev, bio);
+		sb_unit_put(leader);
+		return true;
+	}
+	sb_backing_submit(leader, bio, sb_crypt_end_io);
+	return true;
 }
 
 static void sb_crypt_piece(struct sb_cmd *leader, u64 p, u64 pe)
@@ -676,6 +733,7 @@ const struct sb_stage_ops sb_crypt_ops = {
 	.setup		= sb_crypt_setup,
 	.teardown	= sb_crypt_teardown,
 	.unit_begin	= sb_crypt_unit_begin,
+	.unit_try	= sb_crypt_unit_try,
 	.piece		= sb_crypt_piece,
 	.nodata		= sb_crypt_nodata,
 	.unit_done	= sb_crypt_unit_done,
