@@ -16,9 +16,9 @@
  * Units run in a work item of the per-device io_wq (in_work): they may
  * sleep on the range lock, on bounce pages and on read-modify-write reads,
  * none of which may happen in ->queue_rq(), where bios we submitted can sit
- * on current->bio_list until we return.  The exception is a write of whole
- * crypt sectors in one split piece whose range is free and whose bounce
- * pages come at once: it is encrypted and submitted right there
+ * on current->bio_list until we return.  The exception is a small write
+ * (16 KiB at most) of whole crypt sectors in one split piece whose range is
+ * free and whose bounce pages come at once: it is encrypted and submitted right there
  * (sb_crypt_unit_try()), as dm-crypt's no_write_workqueue does.
  *
  * A write piece is encrypted into bounce pages (whole crypt sectors: those
@@ -582,13 +582,19 @@ static void sb_crypt_unit_begin(struct sb_cmd *leader)
 /*
  * A write of whole crypt sectors needs no read-modify-write read, so it
  * can be encrypted and submitted where it was dispatched, as dm-crypt's
- * no_write_workqueue does, and save a hop to io_wq: if its range is free
- * (no wait on the range lock, whose holder may wait on bios of ours) and
- * its bounce pages come without waiting (pages come back only as bounced
- * writes complete).  The bio_set and the cipher's request pool may sleep
+ * no_write_workqueue does, and save a hop to io_wq (about 3k instructions
+ * of a 4 KiB write's 27k, tests/perf/README.md).  Only a small one: a
+ * larger write spends more on the cipher than on the hop, and io_wq (an
+ * unbound workqueue) lets one submitter's large writes use more than one
+ * CPU, as dm-crypt's default kcryptd does.  It goes inline if its range
+ * is free (no wait on the range lock, whose holder may wait on bios of
+ * ours) and its bounce pages come without waiting (pages come back only as
+ * bounced writes complete).  The bio_set and the cipher's request pool may sleep
  * there, as sb_forward()'s clones do: the bio_set has a rescuer, and a
  * cipher request comes back as soon as a cipher operation ends.
  */
+#define SB_CRYPT_INLINE_MAX	SZ_16K
+
 static bool sb_crypt_unit_try(struct sb_cmd *leader)
 {
 	struct sb_dev *dev = leader->dev;
@@ -596,7 +602,8 @@ static bool sb_crypt_unit_try(struct sb_cmd *leader)
 	struct bio *bio;
 
 	if (req_op(blk_mq_rq_from_pdu(leader)) != REQ_OP_WRITE ||
-	    ((leader->pos | leader->end) & (cs - 1)))
+	    ((leader->pos | leader->end) & (cs - 1)) ||
+	    leader->end - leader->pos > SB_CRYPT_INLINE_MAX)
 		return false;
 	if (cs > dev->lbs) {
 		leader->range_start = leader->pos;
