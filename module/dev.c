@@ -58,9 +58,14 @@ static int sb_init_tag_set(struct sb_dev *dev)
 	 * BLOCKING: ->queue_rq() submits to the backing device and may sleep
 	 * there (see mq.c).  STACKING: our requests complete through another
 	 * device, so blk-mq must not wait for them when a CPU goes offline.
+	 * NO_SCHED_BY_DEFAULT, as loop: the backing device schedules its own
+	 * queue, so with one hardware context (nr_hw_queues=1, or one CPU)
+	 * stackblk's queue gets no mq-deadline of its own unless asked for
+	 * (queue/scheduler); a second scheduler on top cost stackblk 1.6k
+	 * instructions per I/O at 1 vCPU (tests/perf/README.md).
 	 */
 	set->flags = BLK_MQ_F_SHOULD_MERGE | BLK_MQ_F_BLOCKING |
-		     BLK_MQ_F_STACKING;
+		     BLK_MQ_F_STACKING | BLK_MQ_F_NO_SCHED_BY_DEFAULT;
 	set->driver_data = dev;
 	return blk_mq_alloc_tag_set(set);
 }

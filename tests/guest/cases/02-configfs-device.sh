@@ -1,6 +1,7 @@
 # A device made through configfs: defaults, capacity = backing's, one hctx
 # per CPU with queue_depth tags, sysfs attributes, power off/on, rmdir while
-# powered; then nr_hw_queues/queue_depth honoured.
+# powered; then nr_hw_queues/queue_depth honoured, and no I/O scheduler of
+# its own by default.
 sb_load
 D=$SB_CFS/d0
 run mkdir "$D"
@@ -74,6 +75,12 @@ for cfg in "1 1" "2 64" "$SB_NCPU 4096"; do
 	for t in "$S"/mq/*/nr_tags; do
 		[ "$(rd "$t")" = "$2" ] || fail "queue_depth=$2: ${t#/sys/block/} = $(rd "$t")"
 	done
+	# no I/O scheduler of its own by default, even with one context: the
+	# backing schedules (BLK_MQ_F_NO_SCHED_BY_DEFAULT, as loop)
+	case $(rd "$S/queue/scheduler") in
+	"[none]"*) ;;
+	*) fail "nr_hw_queues=$1: scheduler $(rd "$S/queue/scheduler"), not none" ;;
+	esac
 	run dd if="$SB_DEV" of=/dev/null bs=4k count=64 iflag=direct status=none
 	sb_destroy "h$1"
 done
