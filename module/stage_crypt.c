@@ -16,10 +16,11 @@
  * Units run in a work item of the per-device io_wq (in_work): they may
  * sleep on the range lock, on bounce pages and on read-modify-write reads,
  * none of which may happen in ->queue_rq(), where bios we submitted can sit
- * on current->bio_list until we return.  The exception is a small write
- * (16 KiB at most) of whole crypt sectors in one split piece whose range is
- * free and whose bounce pages come at once: it is encrypted and submitted right there
- * (sb_crypt_unit_try()), as dm-crypt's no_write_workqueue does.
+ * on current->bio_list until we return.  The exceptions, in one split piece
+ * of whole crypt sectors whose range is free: a small write (16 KiB at
+ * most) whose bounce pages come at once is encrypted and submitted right
+ * there, as dm-crypt's no_write_workqueue does, and a read into the
+ * caller's pages is sent there (sb_crypt_unit_try()).
  *
  * A write piece is encrypted into bounce pages (whole crypt sectors: those
  * it covers whole straight from the caller's pages; partly covered ones are
@@ -580,18 +581,25 @@ static void sb_crypt_unit_begin(struct sb_cmd *leader)
 }
 
 /*
- * A write of whole crypt sectors needs no read-modify-write read, so it
- * can be encrypted and submitted where it was dispatched, as dm-crypt's
- * no_write_workqueue does, and save a hop to io_wq (about 3k instructions
- * of a 4 KiB write's 27k, tests/perf/README.md).  Only a small one: a
- * larger write spends more on the cipher than on the hop, and io_wq (an
- * unbound workqueue) lets one submitter's large writes use more than one
- * CPU, as dm-crypt's default kcryptd does.  It goes inline if its range
- * is free (no wait on the range lock, whose holder may wait on bios of
- * ours) and its bounce pages come without waiting (pages come back only as
- * bounced writes complete).  The bio_set and the cipher's request pool may sleep
- * there, as sb_forward()'s clones do: the bio_set has a rescuer, and a
- * cipher request comes back as soon as a cipher operation ends.
+ * A unit of whole crypt sectors needs no read-modify-write read, so it can
+ * run where it was dispatched and save a hop to io_wq (a queue_work(), a
+ * kworker wake-up and its context switch: about 3k instructions of a
+ * 4 KiB write's 27k, tests/perf/README.md).
+ *
+ * A write is encrypted and submitted there, as dm-crypt's
+ * no_write_workqueue does, if it is small: a larger one spends more on the
+ * cipher than on the hop, and io_wq (an unbound workqueue) lets one
+ * submitter's large writes use more than one CPU, as dm-crypt's default
+ * kcryptd does.  A read that can go straight into the caller's pages is
+ * sent there whatever its size: it is decrypted when it completes, where
+ * that is, as before.
+ *
+ * Either goes only if its range is free (no wait on the range lock, whose
+ * holder may wait on bios of ours) and, for a write, if its bounce pages
+ * come without waiting (pages come back only as bounced writes complete).
+ * The bio_set and the cipher's request pool may sleep there, as
+ * sb_forward()'s clones do: the bio_set has a rescuer, and a cipher
+ * request comes back as soon as a cipher operation ends.
  */
 #define SB_CRYPT_INLINE_MAX	SZ_16K
 
@@ -599,11 +607,11 @@ static bool sb_crypt_unit_try(struct sb_cmd *leader)
 {
 	struct sb_dev *dev = leader->dev;
 	u32 cs = dev->sc.crypt_sector_size;
+	bool write = req_op(blk_mq_rq_from_pdu(leader)) == REQ_OP_WRITE;
 	struct bio *bio;
 
-	if (req_op(blk_mq_rq_from_pdu(leader)) != REQ_OP_WRITE ||
-	    ((leader->pos | leader->end) & (cs - 1)) ||
-	    leader->end - leader->pos > SB_CRYPT_INLINE_MAX)
+	if (((leader->pos | leader->end) & (cs - 1)) ||
+	    (write && leader->end - leader->pos > SB_CRYPT_INLINE_MAX))
 		return false;
 	if (cs > dev->lbs) {
 		leader->range_start = leader->pos;
@@ -612,6 +620,15 @@ static bool sb_crypt_unit_try(struct sb_cmd *leader)
 			leader->range_end = 0;
 			return false;
 		}
+	}
+	if (!write) {
+		/* a direct read: nothing to wait for before it is sent */
+		atomic_set(&leader->pending, 1);
+		if (sb_crypt_read_direct(leader, leader->pos, leader->end))
+			return true;
+		if (leader->range_end)
+			sb_range_unlock(dev, leader);
+		return false;
 	}
 	bio = sb_bounce_bio(leader, sb_piece_opf(leader), leader->pos,
 			    leader->end - leader->pos, true);
