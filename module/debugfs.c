@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * debugfs tables: /sys/kernel/debug/stackblk/stackblkN/{counters,hctx,
- * latency,completion}.  Formats are documented in docs/interfaces.md and
+ * latency,latency_fine,completion}.  Formats are documented in docs/interfaces.md and
  * parsed by the stackblk CLI; lines starting with '#' are headers.
  * debugfs itself is root only; the files are 0400 as well, and opening
  * one needs CAP_SYS_ADMIN (EPERM), like the other control files.
@@ -82,7 +82,11 @@ static int hctx_show(struct seq_file *m, void *v)
 
 SB_DEFINE_SHOW(hctx);
 
-static int latency_show(struct seq_file *m, void *v)
+/*
+ * latency folds the fine buckets into log2 ones (its format predates them);
+ * latency_fine gives them as they are, headed by each bucket's lower bound.
+ */
+static int latency_print(struct seq_file *m, bool fine)
 {
 	struct sb_stats_sum *sum = sb_stats_snapshot(m->private);
 	unsigned int p, o, b;
@@ -90,20 +94,32 @@ static int latency_show(struct seq_file *m, void *v)
 	if (!sum)
 		return -ENOMEM;
 	seq_puts(m, "# path op count sum_ns");
-	for (b = 0; b < SB_LAT_BUCKETS; b++)
-		seq_printf(m, " b%u", b);
+	for (b = 0; b < SB_LAT_FINE_BUCKETS; b++) {
+		if (fine)
+			seq_printf(m, " %llu", sb_lat_fine_lo(b));
+		else if (b < SB_LAT_BUCKETS)
+			seq_printf(m, " b%u", b);
+	}
 	seq_putc(m, '\n');
 	for (p = 0; p < SB_LAT_NR_PATHS; p++) {
 		for (o = 0; o < SB_LAT_NR_OPS; o++) {
-			u64 count = 0;
+			const u64 *lat = sum->lat[p][o];
+			u64 count = 0, log2[SB_LAT_BUCKETS] = { 0 };
 
-			for (b = 0; b < SB_LAT_BUCKETS; b++)
-				count += sum->lat[p][o][b];
+			for (b = 0; b < SB_LAT_FINE_BUCKETS; b++) {
+				count += lat[b];
+				log2[sb_lat_fine_log2(b)] += lat[b];
+			}
 			seq_printf(m, "%s %s %llu %llu", sb_lat_path_names[p],
 				   sb_lat_op_names[o], count,
 				   sum->lat_sum[p][o]);
-			for (b = 0; b < SB_LAT_BUCKETS; b++)
-				seq_printf(m, " %llu", sum->lat[p][o][b]);
+			if (fine) {
+				for (b = 0; b < SB_LAT_FINE_BUCKETS; b++)
+					seq_printf(m, " %llu", lat[b]);
+			} else {
+				for (b = 0; b < SB_LAT_BUCKETS; b++)
+					seq_printf(m, " %llu", log2[b]);
+			}
 			seq_putc(m, '\n');
 		}
 	}
@@ -111,7 +127,19 @@ static int latency_show(struct seq_file *m, void *v)
 	return 0;
 }
 
+static int latency_show(struct seq_file *m, void *v)
+{
+	return latency_print(m, false);
+}
+
 SB_DEFINE_SHOW(latency);
+
+static int latency_fine_show(struct seq_file *m, void *v)
+{
+	return latency_print(m, true);
+}
+
+SB_DEFINE_SHOW(latency_fine);
 
 static int completion_show(struct seq_file *m, void *v)
 {
@@ -152,6 +180,7 @@ void sb_debugfs_add(struct sb_dev *dev)
 	debugfs_create_file("counters", 0400, dir, dev, &counters_fops);
 	debugfs_create_file("hctx", 0400, dir, dev, &hctx_fops);
 	debugfs_create_file("latency", 0400, dir, dev, &latency_fops);
+	debugfs_create_file("latency_fine", 0400, dir, dev, &latency_fine_fops);
 	debugfs_create_file("completion", 0400, dir, dev, &completion_fops);
 }
 

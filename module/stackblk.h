@@ -43,7 +43,7 @@ enum sb_loc_kind { SB_LOC_BACKING, SB_LOC_COMPLETE, SB_NR_LOC_KIND };
  */
 struct sb_pcpu_stats {
 	u64 ctr[SB_NR_STATS];
-	u64 lat[SB_LAT_NR_PATHS][SB_LAT_NR_OPS][SB_LAT_BUCKETS];
+	u64 lat[SB_LAT_NR_PATHS][SB_LAT_NR_OPS][SB_LAT_FINE_BUCKETS];
 	u64 lat_sum[SB_LAT_NR_PATHS][SB_LAT_NR_OPS];
 	u64 loc[SB_NR_LOC_KIND][SB_NR_LOC];
 	u64 matrix[];
@@ -52,7 +52,7 @@ struct sb_pcpu_stats {
 /* A sum over CPUs (also the layout of the reset baseline). */
 struct sb_stats_sum {
 	u64 ctr[SB_NR_STATS];
-	u64 lat[SB_LAT_NR_PATHS][SB_LAT_NR_OPS][SB_LAT_BUCKETS];
+	u64 lat[SB_LAT_NR_PATHS][SB_LAT_NR_OPS][SB_LAT_FINE_BUCKETS];
 	u64 lat_sum[SB_LAT_NR_PATHS][SB_LAT_NR_OPS];
 	u64 loc[SB_NR_LOC_KIND][SB_NR_LOC];
 	u64 matrix[];	/* [row = submit group][col = backing group] */
@@ -328,7 +328,7 @@ static inline void sb_record_latency(struct sb_dev *dev,
 	struct sb_pcpu_stats __percpu *st = dev->stats;
 	enum sb_lat_op op = sb_lat_op(opf);
 
-	this_cpu_inc(st->lat[path][op][sb_log2_bucket(ns, SB_LAT_BUCKETS)]);
+	this_cpu_inc(st->lat[path][op][sb_lat_fine_bucket(ns)]);
 	this_cpu_add(st->lat_sum[path][op], ns);
 }
 

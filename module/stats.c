@@ -6,8 +6,10 @@
  * writes another CPU's counters and no reader ever sees a torn value.
  *
  * Memory per device: sizeof(struct sb_pcpu_stats) + aff_cols * 8 bytes per
- * possible CPU (about 3 KiB + 512 B with 64 columns), and one baseline of
- * the summed layout (3 KiB + aff_cols^2 * 8 bytes, at most 32 KiB).
+ * possible CPU (about 19.5 KiB + 512 B with 64 columns; the log-linear
+ * latency histograms are 2 paths x 4 ops x 304 buckets, 19 KiB of it), and
+ * one baseline of the summed layout (19.5 KiB + aff_cols^2 * 8 bytes, at
+ * most 52 KiB).
  * The affinity matrix never has more than SB_AFFINITY_MAX_COLS columns: on
  * machines with more CPUs, consecutive CPUs are folded into one row and
  * column (sb_affinity_group()); the same/shared/remote totals stay exact.
@@ -96,6 +98,9 @@ int sb_stats_alloc(struct sb_dev *dev)
 	dev->aff_group = sb_affinity_group(nr_cpu_ids);
 	dev->aff_cols = DIV_ROUND_UP(nr_cpu_ids, dev->aff_group);
 	pcpu_size = struct_size_t(struct sb_pcpu_stats, matrix, dev->aff_cols);
+	/* the percpu allocator's limit for one area */
+	BUILD_BUG_ON(struct_size_t(struct sb_pcpu_stats, matrix, SB_AFFINITY_MAX_COLS) >
+		     PCPU_MIN_UNIT_SIZE);
 
 	dev->stats = __alloc_percpu(pcpu_size, __alignof__(u64));
 	if (!dev->stats)

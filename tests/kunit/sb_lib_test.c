@@ -136,6 +136,86 @@ static struct kunit_suite sb_log2_bucket_suite = {
 };
 
 /* ------------------------------------------------------------------------ */
+/* sb_lat_fine_bucket and friends (include/stackblk_stats.h)                  */
+/* ------------------------------------------------------------------------ */
+
+static const struct {
+	u64 ns;
+	unsigned int want;
+} fine_cases[] = {
+	{ 0, 0 }, { 1, 1 }, { 15, 15 },			/* one bucket per ns */
+	{ 16, 16 }, { 17, 16 }, { 18, 17 }, { 31, 23 },	/* 16..31 in steps of 2 */
+	{ 32, 24 }, { 36, 25 },				/* 32..63 in steps of 4 */
+	{ 1000, 63 },	/* 1 us: [960, 1024) */
+	{ 1024, 64 },
+	{ 100000, 116 },	/* 100 us: [98304, 106496) */
+	{ (1ULL << 40) - 1, SB_LAT_FINE_BUCKETS - 1 },
+	{ 1ULL << 40, SB_LAT_FINE_BUCKETS - 1 },		/* clamped */
+	{ U64_MAX, SB_LAT_FINE_BUCKETS - 1 },
+};
+
+static void sb_lat_fine_table(struct kunit *test)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fine_cases); i++)
+		KUNIT_EXPECT_EQ_MSG(test, sb_lat_fine_bucket(fine_cases[i].ns),
+				    fine_cases[i].want, "ns %llu", fine_cases[i].ns);
+}
+
+/*
+ * Every bucket holds [lo(b), lo(b + 1)), is at most 1/8 of lo(b) wide
+ * (so the midpoint is within 6.25 % of every value in it), and lies in the
+ * log2 bucket sb_lat_fine_log2() names, which is what debugfs latency sums.
+ */
+static void sb_lat_fine_bounds(struct kunit *test)
+{
+	unsigned int b;
+
+	for (b = 0; b < SB_LAT_FINE_BUCKETS; b++) {
+		u64 lo = sb_lat_fine_lo(b), hi = sb_lat_fine_lo(b + 1);
+
+		KUNIT_ASSERT_LT_MSG(test, lo, hi, "bucket %u", b);
+		KUNIT_EXPECT_EQ_MSG(test, sb_lat_fine_bucket(lo), b, "lo of %u", b);
+		KUNIT_EXPECT_EQ_MSG(test, sb_lat_fine_bucket(hi - 1), b, "hi-1 of %u", b);
+		if (lo >= 2 * SB_LAT_SUBS)
+			KUNIT_EXPECT_LE_MSG(test, (hi - lo) * SB_LAT_SUBS, lo, "width of %u", b);
+		KUNIT_EXPECT_EQ_MSG(test, sb_lat_fine_log2(b),
+				    sb_log2_bucket(lo, SB_LAT_BUCKETS), "log2 of lo, %u", b);
+		KUNIT_EXPECT_EQ_MSG(test, sb_lat_fine_log2(b),
+				    sb_log2_bucket(hi - 1, SB_LAT_BUCKETS), "log2 of hi-1, %u", b);
+	}
+	KUNIT_EXPECT_EQ(test, sb_lat_fine_lo(SB_LAT_FINE_BUCKETS), 1ULL << SB_LAT_BUCKETS);
+}
+
+/* Folding a value's fine bucket gives the value's log2 bucket, clamps included. */
+static void sb_lat_fine_folds_to_log2(struct kunit *test)
+{
+	unsigned int s, d;
+
+	for (s = 0; s < 64; s++) {
+		for (d = 0; d < 3; d++) {	/* 2^s - 1, 2^s, 2^s + 1 */
+			u64 v = (1ULL << s) + d - 1;
+
+			KUNIT_EXPECT_EQ_MSG(test, sb_lat_fine_log2(sb_lat_fine_bucket(v)),
+					    sb_log2_bucket(v, SB_LAT_BUCKETS), "ns %llu", v);
+		}
+	}
+}
+
+static struct kunit_case sb_lat_fine_test_cases[] = {
+	KUNIT_CASE(sb_lat_fine_table),
+	KUNIT_CASE(sb_lat_fine_bounds),
+	KUNIT_CASE(sb_lat_fine_folds_to_log2),
+	{}
+};
+
+static struct kunit_suite sb_lat_fine_suite = {
+	.name = "stackblk_lat_fine",
+	.test_cases = sb_lat_fine_test_cases,
+};
+
+/* ------------------------------------------------------------------------ */
 /* sb_hist_percentile                                                        */
 /* ------------------------------------------------------------------------ */
 
@@ -561,6 +641,8 @@ static void sb_stats_names_unique(struct kunit *test)
 static void sb_stats_documented_sizes(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, SB_LAT_BUCKETS, 40);
+	KUNIT_EXPECT_EQ(test, SB_LAT_FINE_BUCKETS, 304);
+	KUNIT_EXPECT_EQ(test, SB_LAT_SUBS, 1 << SB_LAT_SUB_BITS);
 	KUNIT_EXPECT_EQ(test, SB_DEPTH_BUCKETS, 14);
 	KUNIT_EXPECT_EQ(test, SB_AFFINITY_MAX_COLS, 64);
 	/* the deepest queue (4096) still has a bucket of its own */
@@ -582,7 +664,7 @@ static struct kunit_suite sb_stats_abi_suite = {
 	.test_cases = sb_stats_abi_test_cases,
 };
 
-kunit_test_suites(&sb_log2_bucket_suite, &sb_hist_percentile_suite,
+kunit_test_suites(&sb_log2_bucket_suite, &sb_lat_fine_suite, &sb_hist_percentile_suite,
 		  &sb_parse_u32_suite, &sb_affinity_suite, &sb_rwbs_suite,
 		  &sb_stats_abi_suite);
 
