@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cmd_hist.c - "depth" and "latency": the debugfs histograms as bars. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,9 +41,13 @@ static int open_debugfs(int argc, char **argv, const char *cmd, const char *usag
 	ret = sb_dev_open(argv[optind], dev);
 	if (ret)
 		return ret;
-	if (!strcmp(file, "latency"))
+	if (!strcmp(file, "latency_fine"))
 		sb_note_collect();
 	ret = sb_debugfs_read(dev, file, text);
+	if (ret == -ENOENT && !strcmp(file, "latency_fine")) {
+		file = "latency";	/* a module from before latency_fine */
+		ret = sb_debugfs_read(dev, file, text);
+	}
 	if (ret) {
 		sb_err("%s: %s: cannot read %s/stackblk/%s/%s: %s", cmd, dev->node,
 		       sb_root(SB_DEBUGFS), dev->node, file, sb_debugfs_why(ret));
@@ -156,7 +161,7 @@ static void latency_print(FILE *f, const struct cli_dev *dev, const struct sb_la
 	for (int p = 0; p < SB_NR_PATHS; p++) {
 		for (int o = 0; o < SB_NR_OPS; o++) {
 			const struct sb_lat_hist *h = &lat->h[p][o];
-			uint64_t v;
+			uint64_t v, log2[SB_LAT_BUCKETS];
 
 			if (!h->count)
 				continue;
@@ -164,11 +169,12 @@ static void latency_print(FILE *f, const struct cli_dev *dev, const struct sb_la
 				sb_path_names[p], sb_op_names[o], (unsigned long long)h->count,
 				fmt_ns(buf, h->sum_ns / h->count));
 			for (int i = 0; i < NR_PCTS; i++) {
-				hist_percentile(h->b, SB_LAT_BUCKETS, pcts[i], &v);
+				lat_percentile(h->b, pcts[i], &v);
 				fprintf(f, ", %s %s", i == 2 ? "p99.9" : pct_names[i], fmt_ns(buf, v));
 			}
 			fprintf(f, "\n(ns)\n");
-			hist_print(f, h->b, SB_LAT_BUCKETS, HIST_NS, 0);
+			lat_fold_log2(h->b, log2);
+			hist_print(f, log2, SB_LAT_BUCKETS, HIST_NS, 0);
 			any = true;
 		}
 	}
@@ -187,7 +193,7 @@ static void latency_json(FILE *f, const struct cli_dev *dev, const struct sb_lat
 	for (int p = 0; p < SB_NR_PATHS; p++) {
 		for (int o = 0; o < SB_NR_OPS; o++) {
 			const struct sb_lat_hist *h = &lat->h[p][o];
-			uint64_t v;
+			uint64_t v, log2[SB_LAT_BUCKETS];
 
 			json_obj(&j, NULL);
 			json_str(&j, "path", sb_path_names[p]);
@@ -195,11 +201,12 @@ static void latency_json(FILE *f, const struct cli_dev *dev, const struct sb_lat
 			json_u64(&j, "count", h->count);
 			json_u64(&j, "sum_ns", h->sum_ns);
 			for (int i = 0; i < NR_PCTS; i++)
-				if (hist_percentile(h->b, SB_LAT_BUCKETS, pcts[i], &v))
+				if (lat_percentile(h->b, pcts[i], &v))
 					json_u64(&j, pct_names[i], v);
 				else
 					json_null(&j, pct_names[i]);
-			json_buckets(&j, h->b, SB_LAT_BUCKETS);
+			lat_fold_log2(h->b, log2);
+			json_buckets(&j, log2, SB_LAT_BUCKETS);
 			json_end(&j, '}');
 		}
 	}
@@ -213,7 +220,7 @@ int cmd_latency(int argc, char **argv)
 	struct cli_dev dev;
 	char *text;
 	bool json;
-	int ret = open_debugfs(argc, argv, "latency", latency_usage, "latency", &dev, &text,
+	int ret = open_debugfs(argc, argv, "latency", latency_usage, "latency_fine", &dev, &text,
 			       &json);
 
 	if (ret >= 0)

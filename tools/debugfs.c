@@ -104,20 +104,48 @@ static int name_index(const char *const *names, int n, const char *s)
 	return -1;
 }
 
+/*
+ * Is @text latency_fine?  Its header's bucket columns are the lower bounds
+ * of the fine buckets, which must be this CLI's (include/stackblk_stats.h);
+ * a header of b0, b1, ... (or none) is the log2 latency file.  -EINVAL for
+ * a fine header with other bounds.
+ */
+static int latency_is_fine(const char *text)
+{
+	static const char prefix[] = "# path op count sum_ns ";
+	const char *p = text;
+	char *end;
+
+	if (strncmp(text, prefix, sizeof(prefix) - 1) || text[sizeof(prefix) - 1] == 'b')
+		return 0;
+	p += sizeof(prefix) - 1;
+	for (unsigned int b = 0; b < SB_LAT_FINE_BUCKETS; b++) {
+		unsigned long long lo = strtoull(p, &end, 10);
+
+		if (end == p || lo != sb_lat_fine_lo(b))
+			return -EINVAL;
+		p = end + strspn(end, " ");
+	}
+	return *p == '\n' || *p == '\0' ? 1 : -EINVAL;
+}
+
 int parse_latency(const char *text, struct sb_latency *out)
 {
 	struct lines l = { 0 };
-	char *line, *w[4 + SB_LAT_BUCKETS];
-	uint64_t v[2 + SB_LAT_BUCKETS];
-	int ret = 0;
+	char *line, *w[4 + SB_LAT_FINE_BUCKETS];
+	uint64_t v[2 + SB_LAT_FINE_BUCKETS];
+	int fine = latency_is_fine(text), ret = 0;
+	size_t nb = fine ? SB_LAT_FINE_BUCKETS : SB_LAT_BUCKETS;
 
 	memset(out, 0, sizeof(*out));
+	if (fine < 0)
+		return fine;
 	while ((line = next_line(&l, text))) {
 		size_t nw = split_words(line, w, sizeof(w) / sizeof(w[0]));
 		int p, o;
 		struct sb_lat_hist *h;
 
-		if (nw < 4 || !words_u64(w + 2, nw - 2, v, 2 + SB_LAT_BUCKETS)) {
+		if (nw < 4 || nw > 4 + nb || !words_u64(w + 2, nw - 2, v, 2 + nb)) {
 			ret = -EINVAL;
 			break;
 		}
@@ -128,7 +156,12 @@ int parse_latency(const char *text, struct sb_latency *out)
 		h = &out->h[p][o];
 		h->count = v[0];
 		h->sum_ns = v[1];
-		memcpy(h->b, v + 2, sizeof(h->b));
+		if (fine) {
+			memcpy(h->b, v + 2, sizeof(h->b));
+			continue;
+		}
+		for (unsigned int i = 0; i < SB_LAT_BUCKETS; i++)	/* [2^i, 2^(i+1)) */
+			h->b[sb_lat_fine_bucket((2ULL << i) - 1)] += v[2 + i];
 	}
 	free(l.buf);
 	return ret;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* debugfs.h - parsers for /sys/kernel/debug/stackblk/stackblkN/{hctx,latency,completion}. */
+/* debugfs.h - parsers for /sys/kernel/debug/stackblk/stackblkN/{hctx,latency[_fine],completion}. */
 #ifndef SB_DEBUGFS_H
 #define SB_DEBUGFS_H
 
@@ -21,9 +21,10 @@ struct sb_hctx {
 	uint64_t b[SB_DEPTH_BUCKETS];
 };
 
+/* b[] are the log-linear buckets of debugfs latency_fine (stackblk_stats.h). */
 struct sb_lat_hist {
 	uint64_t count, sum_ns;
-	uint64_t b[SB_LAT_BUCKETS];
+	uint64_t b[SB_LAT_FINE_BUCKETS];
 };
 
 struct sb_latency {
@@ -44,6 +45,12 @@ struct sb_completion {
 
 /* All parsers: 0, or -EINVAL on malformed text.  Missing trailing buckets read as 0. */
 int parse_hctx(const char *text, struct sb_hctx **out, size_t *n);
+/*
+ * parse_latency() takes latency_fine, or the log2 latency of a module that
+ * has no latency_fine (its header names buckets b0, b1, ..., or there is no
+ * header): each log2 count then goes to the last fine bucket of its power
+ * of two, so a percentile comes out just under the log2 bucket's top.
+ */
 int parse_latency(const char *text, struct sb_latency *out);
 int parse_completion(const char *text, struct sb_completion *out);
 void completion_free(struct sb_completion *c);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* hist.c - log2 histograms: percentiles and bpftrace-style bars. */
+/* hist.c - histograms: latency percentiles, and bpftrace-style log2 bars. */
 #include "hist.h"
 
 #include <string.h>
+
+#include "stackblk_stats.h"
 
 #define BAR_WIDTH 52
 
@@ -15,23 +17,29 @@ uint64_t hist_total(const uint64_t *b, int n)
 	return t;
 }
 
-bool hist_percentile(const uint64_t *b, int n, double p, uint64_t *v)
+bool lat_percentile(const uint64_t *b, double p, uint64_t *v)
 {
-	uint64_t total = hist_total(b, n), cum = 0;
+	uint64_t total = hist_total(b, SB_LAT_FINE_BUCKETS), cum = 0;
 	double target = p * (double)total;
+	int i;
 
 	*v = 0;
 	if (!total)
 		return false;
-	for (int i = 0; i < n; i++) {
+	for (i = 0; i < SB_LAT_FINE_BUCKETS - 1; i++) {
 		cum += b[i];
-		if (cum && (double)cum >= target) {
-			*v = (uint64_t)1 << (i + 1);
-			return true;
-		}
+		if (cum && (double)cum >= target)
+			break;
 	}
-	*v = (uint64_t)1 << n;	/* unreachable: cum == total >= target */
+	*v = sb_lat_fine_lo(i) + (sb_lat_fine_lo(i + 1) - sb_lat_fine_lo(i)) / 2;
 	return true;
+}
+
+void lat_fold_log2(const uint64_t *b, uint64_t *log2)
+{
+	memset(log2, 0, SB_LAT_BUCKETS * sizeof(*log2));
+	for (unsigned int i = 0; i < SB_LAT_FINE_BUCKETS; i++)
+		log2[sb_lat_fine_log2(i)] += b[i];
 }
 
 /* 2^e with a binary suffix, like bpftrace: 512, 1K, 2M. */

@@ -3,13 +3,14 @@
 #include "sample.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hist.h"
 
 static_assert(sizeof(struct sb_latency) % sizeof(uint64_t) == 0 &&
-	      sizeof(struct sb_lat_hist) == (2 + SB_LAT_BUCKETS) * sizeof(uint64_t),
+	      sizeof(struct sb_lat_hist) == (2 + SB_LAT_FINE_BUCKETS) * sizeof(uint64_t),
 	      "struct sb_latency must be an array of u64");
 
 #define MB 1e6
@@ -24,7 +25,9 @@ int sample_take(const struct cli_dev *dev, struct sb_sample *s)
 	ret = sb_read_counters(dev, &s->cnt);
 	if (ret)
 		return ret;
-	s->lat_err = sb_debugfs_read(dev, "latency", &text);
+	s->lat_err = sb_debugfs_read(dev, "latency_fine", &text);
+	if (s->lat_err == -ENOENT)	/* a module from before latency_fine */
+		s->lat_err = sb_debugfs_read(dev, "latency", &text);
 	if (!s->lat_err) {
 		s->lat_err = parse_latency(text, &s->lat);
 		free(text);
@@ -34,9 +37,9 @@ int sample_take(const struct cli_dev *dev, struct sb_sample *s)
 
 void latency_path_sum(const struct sb_latency *lat, int path, uint64_t *b)
 {
-	memset(b, 0, SB_LAT_BUCKETS * sizeof(*b));
+	memset(b, 0, SB_LAT_FINE_BUCKETS * sizeof(*b));
 	for (int o = 0; o < SB_NR_OPS; o++)
-		for (int i = 0; i < SB_LAT_BUCKETS; i++)
+		for (int i = 0; i < SB_LAT_FINE_BUCKETS; i++)
 			b[i] += lat->h[path][o].b[i];
 }
 
@@ -77,11 +80,11 @@ void metrics_compute(const struct sb_sample *prev, const struct sb_sample *cur,
 	u64_delta((const uint64_t *)(prev ? &prev->lat : &zero_lat), (const uint64_t *)&cur->lat,
 		  (uint64_t *)&lat, sizeof(lat) / sizeof(uint64_t));
 	for (int p = 0; p < SB_NR_PATHS; p++) {
-		uint64_t b[SB_LAT_BUCKETS];
+		uint64_t b[SB_LAT_FINE_BUCKETS];
 
 		latency_path_sum(&lat, p, b);
-		m->have_pct[p] = hist_percentile(b, SB_LAT_BUCKETS, 0.50, &m->p50[p]);
-		hist_percentile(b, SB_LAT_BUCKETS, 0.99, &m->p99[p]);
+		m->have_pct[p] = lat_percentile(b, 0.50, &m->p50[p]);
+		lat_percentile(b, 0.99, &m->p99[p]);
 	}
 }
 

@@ -64,7 +64,7 @@ guest() {
 		copy "$b/size" "$out/tree"
 		for f in "$b"/mq/*/cpu_list "$b"/mq/*/nr_tags "$b"/stackblk/backing "$b"/stackblk/stages \
 			 "$b"/stackblk/stats/*; do copy "$f" "$out/tree"; done
-		for f in counters hctx latency completion; do
+		for f in counters hctx latency latency_fine completion; do
 			copy "/sys/kernel/debug/stackblk/$n/$f" "$out/tree"
 		done
 	done

@@ -6,6 +6,7 @@
  * "N passed, N failed"; exits 1 if any failed.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,21 +154,51 @@ static void test_u64_delta(void)
 
 static void test_percentile(void)
 {
-	uint64_t b[SB_LAT_BUCKETS] = { 0 }, v;
+	uint64_t b[SB_LAT_FINE_BUCKETS] = { 0 }, v;
+	static const struct { uint64_t ns, n; } samples[] = {
+		{ 20000, 100 }, { 50000, 600 }, { 70000, 250 }, { 150000, 45 }, { 1000000, 5 },
+	};
 
-	CHECK(!hist_percentile(b, SB_LAT_BUCKETS, 0.5, &v) && v == 0, "empty");
-	b[14] = 100, b[15] = 600, b[16] = 250, b[17] = 45, b[20] = 5;
-	CHECK(hist_percentile(b, SB_LAT_BUCKETS, 0.50, &v) && v == 65536, "p50 %llu",
+	CHECK(!lat_percentile(b, 0.5, &v) && v == 0, "empty");
+	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++)
+		b[sb_lat_fine_bucket(samples[i].ns)] += samples[i].n;
+	/* the midpoint of the bucket holding the sample, as fio reports */
+	CHECK(lat_percentile(b, 0.50, &v) && v == 51200, "p50 %llu", (unsigned long long)v);
+	CHECK(lat_percentile(b, 0.99, &v) && v == 155648, "p99 %llu", (unsigned long long)v);
+	CHECK(lat_percentile(b, 0.999, &v) && v == 1015808, "p99.9 %llu",
 	      (unsigned long long)v);
-	CHECK(hist_percentile(b, SB_LAT_BUCKETS, 0.99, &v) && v == 262144, "p99 %llu",
+	CHECK(lat_percentile(b, 0.10, &v) && v == 19456, "p10 at boundary %llu",
 	      (unsigned long long)v);
-	CHECK(hist_percentile(b, SB_LAT_BUCKETS, 0.999, &v) && v == 2097152, "p99.9 %llu",
-	      (unsigned long long)v);
-	CHECK(hist_percentile(b, SB_LAT_BUCKETS, 0.10, &v) && v == 32768, "p10 at boundary %llu",
-	      (unsigned long long)v);
-	memset(b, 0, sizeof(b));
-	b[0] = 1;
-	CHECK(hist_percentile(b, SB_LAT_BUCKETS, 0.99, &v) && v == 2, "b0 -> 2 ns");
+	/* one sample of any size: reported within 6.25 % (exact below 16 ns) */
+	for (uint64_t ns = 0; ns < (1ULL << 41); ns += ns / 100 + 1) {
+		uint64_t one[SB_LAT_FINE_BUCKETS] = { 0 };
+		double err;
+
+		one[sb_lat_fine_bucket(ns)] = 1;
+		CHECK(lat_percentile(one, 0.5, &v), "one sample");
+		err = ns ? fabs((double)v - (double)ns) / (double)ns : (double)v;
+		if (ns < (1ULL << SB_LAT_BUCKETS) && err > 0.0625) {
+			CHECK(0, "%llu ns reported as %llu", (unsigned long long)ns,
+			      (unsigned long long)v);
+			break;
+		}
+	}
+}
+
+static void test_lat_fold(void)
+{
+	uint64_t b[SB_LAT_FINE_BUCKETS] = { 0 }, log2[SB_LAT_BUCKETS], total = 0;
+
+	for (uint64_t ns = 1; ns < (1ULL << 41); ns = ns * 3 + 1) {
+		b[sb_lat_fine_bucket(ns)]++;
+		b[sb_lat_fine_bucket(ns - 1)]++;
+	}
+	lat_fold_log2(b, log2);
+	for (int i = 0; i < SB_LAT_BUCKETS; i++)
+		total += log2[i];
+	CHECK(total == hist_total(b, SB_LAT_FINE_BUCKETS), "fold lost counts");
+	CHECK(log2[0] == b[0] + b[1] && log2[4] == b[16] + b[17] + b[18] + b[19] + b[20] +
+	      b[21] + b[22] + b[23], "fold of b0/b4");
 }
 
 static void test_hist_labels(void)
@@ -238,13 +269,39 @@ static void test_parse_latency(void)
 	REQUIRE(text, "no fixture");
 	CHECK(!parse_latency(text, &lat), "parse failed");
 	free(text);
+	/* the log2 file of an older module: counts go to each power's last fine bucket */
+#define TOP(i) sb_lat_fine_bucket((2ULL << (i)) - 1)
 	w = &lat.h[SB_LAT_logical][SB_LAT_OP_write];
-	CHECK(w->count == 1000 && w->b[15] == 600 && w->b[20] == 5, "logical write");
-	CHECK(lat.h[SB_LAT_physical][SB_LAT_OP_flush].b[17] == 2, "physical flush");
+	CHECK(w->count == 1000 && w->b[TOP(15)] == 600 && w->b[TOP(20)] == 5, "logical write");
+	CHECK(lat.h[SB_LAT_physical][SB_LAT_OP_flush].b[TOP(17)] == 2, "physical flush");
 	CHECK(lat.h[SB_LAT_logical][SB_LAT_OP_other].count == 0, "other");
 	CHECK(!parse_latency("logical read 1 2 3\nnewpath read 1 1 1\n", &lat) &&
-	      lat.h[SB_LAT_logical][SB_LAT_OP_read].b[0] == 3, "unknown path not skipped");
+	      lat.h[SB_LAT_logical][SB_LAT_OP_read].b[TOP(0)] == 3, "unknown path not skipped");
+#undef TOP
 	CHECK(parse_latency("logical read x 1\n", &lat) == -EINVAL, "junk accepted");
+}
+
+/* latency_fine: a header of the fine buckets' lower bounds, then the counts. */
+static void test_parse_latency_fine(void)
+{
+	char text[8192], *p = text;
+	struct sb_latency lat;
+
+	p += sprintf(p, "# path op count sum_ns");
+	for (int i = 0; i < SB_LAT_FINE_BUCKETS; i++)
+		p += sprintf(p, " %llu", sb_lat_fine_lo(i));
+	p += sprintf(p, "\nlogical write 3 300");
+	for (int i = 0; i < SB_LAT_FINE_BUCKETS; i++)
+		p += sprintf(p, " %d", i == 100 ? 2 : i == SB_LAT_FINE_BUCKETS - 1);
+	sprintf(p, "\n");
+	CHECK(!parse_latency(text, &lat), "parse failed");
+	CHECK(lat.h[SB_LAT_logical][SB_LAT_OP_write].count == 3 &&
+	      lat.h[SB_LAT_logical][SB_LAT_OP_write].b[100] == 2 &&
+	      lat.h[SB_LAT_logical][SB_LAT_OP_write].b[SB_LAT_FINE_BUCKETS - 1] == 1,
+	      "fine buckets");
+	/* bounds that are not this CLI's layout are refused, not misread */
+	memcpy(text, "# path op count sum_ns 0 2", 26);
+	CHECK(parse_latency(text, &lat) == -EINVAL, "foreign bounds accepted");
 }
 
 static void test_parse_completion(void)
@@ -473,8 +530,9 @@ static void test_metrics_totals(void)
 	CHECK(m.interval == 0 && m.c[SB_STAT_logical_write_ios] == 1000, "totals");
 	CHECK(m.amp_bytes == 1.0 && m.amp_ops == 1.0, "passthrough amp %f %f", m.amp_bytes,
 	      m.amp_ops);
-	CHECK(m.lat_valid && m.p50[SB_LAT_logical] == 131072 && m.p99[SB_LAT_logical] == 262144 &&
-	      m.p50[SB_LAT_physical] == 65536 && m.p99[SB_LAT_physical] == 131072,
+	/* log2 fixture: midpoints of the top fine bucket of [64K, 128K), [128K, 256K), ... */
+	CHECK(m.lat_valid && m.p50[SB_LAT_logical] == 126976 && m.p99[SB_LAT_logical] == 253952 &&
+	      m.p50[SB_LAT_physical] == 63488 && m.p99[SB_LAT_physical] == 126976,
 	      "percentiles %llu %llu", (unsigned long long)m.p50[0], (unsigned long long)m.p99[0]);
 	CHECK(m.g[SB_GAUGE_inflight_max] == 8, "inflight_max");
 	CHECK(metrics_rate(&m, SB_STAT_logical_write_ios) == 1000, "rate of totals");
@@ -638,7 +696,7 @@ static void test_metrics_json(void)
 		 "d['counters']['logical_write_ios'] == 1000 and "
 		 "d['amplification'] == {'bytes': 1.0, 'ops': 1.0} and "
 		 "d['rates'] is None and d['interval'] is None and "
-		 "d['latency_ns']['logical'] == {'p50': 131072, 'p99': 262144} and "
+		 "d['latency_ns']['logical'] == {'p50': 126976, 'p99': 253952} and "
 		 "d['inflight_max'] == 8 and d['device'] == 'stackblk0' and "
 		 "len(d['counters']) == %d", SB_NR_STATS);
 	CHECK(json_ok(out, expr), "totals json: %s", out);
@@ -677,7 +735,7 @@ static void test_metrics_table(void)
 	table_free(&t);
 	CHECK(strstr(out, "DEVICE     L_r   L_w  L_rMB  L_wMB") &&
 	      strstr(out, "stackblk0  800  1000  13.11   4.10") &&
-	      strstr(out, "1.00     1.00") && strstr(out, "131.1us  262.1us  65.5us  131.1us"),
+	      strstr(out, "1.00     1.00") && strstr(out, "127.0us  254.0us  63.5us  127.0us"),
 	      "table:\n%s", out);
 	free(out);
 }
@@ -690,8 +748,8 @@ int main(void)
 	} tests[] = {
 #define T(fn) { #fn, test_##fn }
 		T(root_override), T(parse_numbers), T(u64_delta),
-		T(percentile), T(hist_labels), T(hist_bars),
-		T(parse_hctx), T(parse_latency), T(parse_completion), T(completion_delta),
+		T(percentile), T(lat_fold), T(hist_labels), T(hist_bars),
+		T(parse_hctx), T(parse_latency), T(parse_latency_fine), T(parse_completion), T(completion_delta),
 		T(cpulist), T(interrupts_612), T(interrupts_61), T(interrupts_misc),
 		T(msix_nvme_4cpu), T(msix_nvme_2cpu_mismatch), T(msix_null_blk),
 		T(dev_list_configfs), T(dev_list_param),
