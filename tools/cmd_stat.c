@@ -10,22 +10,27 @@
 #include "sample.h"
 
 static const char stat_usage[] =
-"Usage: stackblk stat [DEV...] [interval [count]] [-i SECONDS [-c COUNT]] [--json]\n"
-"Logical vs physical IOPS and MB/s, amplification, merged/split/rmw, latency\n"
-"p50/p99 per path, in flight and max depth.  Without -i: totals since the last\n"
-"reset.  DEV is a configfs name, stackblkN or /dev/stackblkN (default: all).\n"
-"As with iostat, trailing numbers are the interval and count: stat 1 10.\n\n"
+"Usage: stackblk stat [DEV...] [interval [count]] [-i SECONDS [-c COUNT]] [-t] [-x] [--json]\n"
+"Logical vs physical IOPS and MB/s, average request size, amplification,\n"
+"merged/split/rmw, errors and timeouts, latency p50/p99/p99.9 per op, in\n"
+"flight and max depth.  Without -i: totals since the last reset.  DEV is a\n"
+"configfs name, stackblkN or /dev/stackblkN (default: all).  As with iostat,\n"
+"trailing numbers are the interval and count: stat 1 10.  The default view\n"
+"fits 100 columns; -x shows them all.\n\n"
 "  -i, --interval SECONDS   report rates every SECONDS\n"
 "  -c, --count COUNT        stop after COUNT reports\n"
+"  -t, --timestamp          print the local time before each report\n"
+"  -x, --extended           every column (the wide view)\n"
 "  -j, --json               one JSON object per report (NDJSON)\n"
 "  -h, --help               this help\n";
 
 static const char top_usage[] =
-"Usage: stackblk top [interval [count]] [-i SECONDS] [-c COUNT] [--json]\n"
+"Usage: stackblk top [interval [count]] [-i SECONDS] [-c COUNT] [-x] [--json]\n"
 "Live view of every device, busiest first, redrawn every interval (default 1 s).\n"
 "When stdout is not a terminal the frames are printed one after another.\n\n"
 "  -i, --interval SECONDS   refresh interval (default 1)\n"
 "  -c, --count COUNT        stop after COUNT frames\n"
+"  -x, --extended           every column (the wide view)\n"
 "  -j, --json               one JSON object per frame (NDJSON)\n"
 "  -h, --help               this help\n";
 
@@ -47,13 +52,15 @@ static void note_latency(const struct sb_sample *s)
 	}
 }
 
-static void report(const struct devstate *st, size_t n, double interval, bool json)
+static void report(const struct devstate *st, size_t n, double interval, bool json,
+		   const struct metrics_cols *cols)
 {
 	if (json) {
 		struct json j;
 
 		json_init(&j, stdout);
 		json_obj(&j, NULL);
+		json_str(&j, "version", STACKBLK_VERSION);
 		json_num(&j, "time", now_wall());
 		if (interval > 0)
 			json_num(&j, "interval", interval);
@@ -69,10 +76,10 @@ static void report(const struct devstate *st, size_t n, double interval, bool js
 		struct table t;
 		bool any_reset = false;
 
-		metrics_table_init(&t, interval > 0);
+		metrics_table_init(&t, cols, interval > 0);
 		for (size_t i = 0; i < n; i++)
 			if (st[i].have_prev || interval <= 0) {
-				metrics_row(&t, &st[i].dev, &st[i].m);
+				metrics_row(&t, cols, &st[i].dev, &st[i].m);
 				any_reset |= st[i].m.reset;
 			}
 		table_print(&t, stdout);
@@ -103,13 +110,15 @@ static int advance(struct devstate *st, double interval)
 
 int cmd_stat(int argc, char **argv)
 {
-	struct sample_opts o = { .count = -1 };
+	struct sample_opts o = { .count = -1, .allow_wide = true };
+	struct metrics_cols cols;
 	struct devstate *st;
 	size_t n = 0;
 	int ret = parse_sample_opts(&argc, argv, "stat", stat_usage, &o, true);
 
 	if (ret >= 0)
 		return ret;
+	metrics_cols_pick(&cols, o.wide, 0);
 	if (!sb_require_module())
 		return EXIT_RUNTIME;
 	sb_note_collect();
@@ -154,7 +163,9 @@ int cmd_stat(int argc, char **argv)
 		if (o.interval <= 0 || r > 0) {
 			if (!o.json && o.interval > 0 && r > 1)
 				putchar('\n');
-			report(st, n, o.interval, o.json);
+			if (!o.json && o.timestamp)
+				print_timestamp();
+			report(st, n, o.interval, o.json, &cols);
 		}
 		if (o.interval <= 0)
 			break;
@@ -211,7 +222,8 @@ static int refresh(struct devstate **st, size_t *n)
 
 int cmd_top(int argc, char **argv)
 {
-	struct sample_opts o = { .interval = 1, .count = -1 };
+	struct sample_opts o = { .interval = 1, .count = -1, .allow_wide = true };
+	struct metrics_cols cols;
 	struct devstate *st = NULL;
 	size_t n = 0;
 	bool tty = isatty(STDOUT_FILENO);
@@ -224,6 +236,7 @@ int cmd_top(int argc, char **argv)
 	if (!sb_require_module())
 		return EXIT_RUNTIME;
 	sb_note_collect();
+	metrics_cols_pick(&cols, o.wide, 0);
 	/* frame -1 only takes the baseline samples */
 	for (long frame = -1; o.count < 0 || frame < o.count; frame++) {
 		char when[16];
@@ -249,7 +262,7 @@ int cmd_top(int argc, char **argv)
 				printf("stackblk top - %s  interval %.1fs  %zu device%s\n\n", when,
 				       o.interval, n, n == 1 ? "" : "s");
 			}
-			report(st, n, o.interval, o.json);
+			report(st, n, o.interval, o.json, &cols);
 		}
 		if (o.count < 0 || frame + 1 < o.count)
 			sleep_seconds(o.interval);

@@ -8,10 +8,6 @@
 #include "cli.h"
 #include "util.h"
 
-#ifndef STACKBLK_VERSION
-#define STACKBLK_VERSION "0.1.0"
-#endif
-
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);
@@ -109,6 +105,16 @@ int parse_sample_opts(int *argc, char **argv, const char *cmd, const char *usage
 			break;
 		case 'j':
 			o->json = true;
+			break;
+		case 't':
+			if (!allow_interval)
+				return usage_error(cmd, "invalid option '-t'");
+			o->timestamp = true;
+			break;
+		case 'x':
+			if (!o->allow_wide)
+				return usage_error(cmd, "invalid option '-x'");
+			o->wide = true;
 			break;
 		case 'h':
 			return show_help(usage);

@@ -69,8 +69,10 @@ t_usage_errors() {
 	expect "bad long option -> 2" [ $RC -eq 2 ]
 	expect "bad option message" has "stat: invalid option '--bogus'" "$ERR"
 	expect "hint" has "Try 'stackblk stat --help'" "$ERR"
-	sb "$N4" stat -x
-	expect "bad short option" has "invalid option '-x'" "$ERR"
+	sb "$N4" stat -z
+	expect "bad short option" has "invalid option '-z'" "$ERR"
+	sb "$N4" depth fast -x
+	expect "depth -x -> 2" [ $RC -eq 2 ]
 	sb "$N4" stat -c 3
 	expect "-c without -i -> 2" [ $RC -eq 2 ]
 	sb "$N4" stat -i 0
@@ -82,6 +84,8 @@ t_usage_errors() {
 	expect "depth without DEV -> 2" [ $RC -eq 2 ]
 	sb "$N4" depth fast -i 1
 	expect "depth -i -> 2" [ $RC -eq 2 ]
+	sb "$N4" list -t
+	expect "list -t -> 2" [ $RC -eq 2 ]
 	sb "$N4" create x
 	expect "create without --backing -> 2" [ $RC -eq 2 ]
 	sb "$N4" create x --backing /dev/x --depth 0
@@ -154,9 +158,28 @@ t_stat_json_matches_sysfs() {
 t_stat_human() {
 	sb "$N2" stat
 	expect "rc" [ $RC -eq 0 ]
-	expect "header" has "DEVICE     L_r   L_w  L_rMB  L_wMB  P_r   P_w  P_rMB  P_wMB  AMP_B  AMP_OPS  merged  split  rmw" "$OUT"
-	expect "stackblk1 row" has "stackblk1    0   100   0.00   6.55    0   200   0.00   6.55   1.00     2.00       0    100    0" "$OUT"
+	expect "header" has "DEVICE          L_r      L_w    L_rMB    L_wMB  AMP_B  AMP_OPS    err    L_rp99    L_wp99  inflight" "$OUT"
+	expect "stackblk1 row" has "stackblk1         0      100     0.00     6.55   1.00     2.00      0         -     7.9us         1" "$OUT"
+	expect "fits 100 columns" [ "$(awk '{ if (length > m) m = length } END { print m }' <<<"$OUT")" -le 100 ]
 	expect "no stderr" [ -z "$ERR" ]
+	sb "$N2" stat -x
+	expect "-x: rc" [ $RC -eq 0 ]
+	expect "-x: every column" has "P_rMB    P_wMB   P_rsz   P_wsz  AMP_B  AMP_OPS    merged    split    rmw    err    tmout    L_rp50" "$OUT"
+	expect "-x: split row" has "    6.55       -    32.0   1.00     2.00         0      100      0      0        0         -" "$OUT"
+}
+
+# fixed widths: every report of an interval run has the same column positions
+t_stat_fixed_widths() {
+	local a
+	cp -a "$N2" "$TMP/fw"
+	echo 123456789 >"$TMP/fw/sys/block/stackblk1/stackblk/stats/logical_write_ios"
+	sb "$TMP/fw" stat -i 0.05 -c 2 -t
+	expect "rc" [ $RC -eq 0 ]
+	expect "2 timestamps" [ "$(grep -cE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}[+-][0-9]{4}$' <<<"$OUT")" -eq 2 ]
+	a=$(grep -v '^[0-9]' <<<"$OUT" | awk 'NF { print length }' | sort -u)
+	expect "one line length in every report (got $a)" [ "$(wc -l <<<"$a")" -eq 1 ]
+	sb "$TMP/fw" stat
+	expect "a wide total still the same heading" has "DEVICE          L_r      L_w    L_rMB" "$OUT"
 }
 
 t_stat_without_debugfs() {
@@ -164,7 +187,7 @@ t_stat_without_debugfs() {
 	OUT=$(STACKBLK_ROOT=$N4 STACKBLK_DEBUGFS=$TMP/nodebugfs "${VG[@]}" ./stackblk stat -i 0.05 -c 3 2>"$TMP/err")
 	RC=$? ERR=$(cat "$TMP/err")
 	expect "rc" [ $RC -eq 0 ]
-	expect "dash for latency" has "  -      -      -      -  " "$OUT"
+	expect "dash for latency" has "         -         -  " "$OUT"
 	n=$(grep -c "latency percentiles unavailable" <<<"$ERR")
 	expect "said once on stderr (got $n)" [ "$n" -eq 1 ]
 	expect "why" has "debugfs not mounted" "$ERR"
@@ -310,6 +333,34 @@ t_top() {
 	expect "2 json lines" [ "$(wc -l <<<"$OUT")" -eq 2 ]
 }
 
+# every --json output carries the CLI's version
+t_json_version() {
+	local v c
+	v=$(./stackblk --version | cut -d' ' -f2)
+	for c in "list" "stat" "stat fast -i 0.05 -c 1" "top -i 0.05 -c 1" "affinity fast" \
+		 "affinity fast 0.05 1"; do
+		# shellcheck disable=SC2086
+		sb "$N4" $c --json
+		expect "$c: version $v" json_check "d['version'] == '$v'"
+	done
+}
+
+# -t: a local ISO 8601 time before each report, never inside JSON lines
+t_timestamps() {
+	local c re='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{4}$'
+	for c in "stat fast" "affinity fast"; do
+		# shellcheck disable=SC2086
+		sb "$N4" $c -t 0.05 2
+		expect "$c -t: rc" [ $RC -eq 0 ]
+		expect "$c -t: 2 timestamps" [ "$(grep -cE "$re" <<<"$OUT")" -eq 2 ]
+		# shellcheck disable=SC2086
+		sb "$N4" $c -t
+		expect "$c -t: first line" grep -qE "$re" <<<"$(head -n 1 <<<"$OUT")"
+	done
+	sb "$N4" stat -t 0.05 1 --json
+	expect "json: no timestamp line" json_check "d['version']"
+}
+
 # a writable copy of fixture $1 in $TMP/rw
 rw_copy() { rm -rf "$TMP/rw" && cp -a "$1" "$TMP/rw"; }
 
@@ -379,7 +430,7 @@ and all(v['verified'] for v in d['msix']['vectors'])"
 }
 
 for name in help usage_errors no_module unknown_device list stat_json_matches_sysfs stat_human \
-	    stat_without_debugfs stat_interval depth latency affinity_nvme affinity_not_pci \
-	    affinity_interval positional_interval collect_off top create_errors remove real_fixtures; do
+	    stat_fixed_widths stat_without_debugfs stat_interval depth latency affinity_nvme affinity_not_pci \
+	    affinity_interval positional_interval collect_off top json_version timestamps create_errors remove real_fixtures; do
 	t $name
 done
