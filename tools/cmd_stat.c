@@ -34,6 +34,14 @@ static const char top_usage[] =
 "  -j, --json               one JSON object per frame (NDJSON)\n"
 "  -h, --help               this help\n";
 
+static const char reset_usage[] =
+"Usage: stackblk reset DEV\n"
+"Zero DEV's counters, gauges' maxima and histograms (writes 1 to\n"
+"/sys/block/DEV/stackblk/reset; root only).  DEV is a configfs name,\n"
+"stackblkN or /dev/stackblkN.  A stat or top running meanwhile marks the\n"
+"interval with \"*\".\n\n"
+"  -h, --help   this help\n";
+
 struct devstate {
 	struct cli_dev dev;
 	struct sb_sample prev, cur;
@@ -268,5 +276,30 @@ int cmd_top(int argc, char **argv)
 			sleep_seconds(o.interval);
 	}
 	free(st);
+	return EXIT_OK;
+}
+
+int cmd_reset(int argc, char **argv)
+{
+	struct sample_opts o = { .count = -1 };
+	char path[SB_PATH_MAX];
+	struct cli_dev dev;
+	int ret = parse_sample_opts(&argc, argv, "reset", reset_usage, &o, false);
+
+	if (ret >= 0)
+		return ret;
+	if (o.json)
+		return usage_error("reset", "invalid option '--json'");
+	if (optind != argc - 1)
+		return usage_error("reset", optind >= argc ? "missing DEV" : "too many arguments");
+	ret = sb_dev_open(argv[optind], &dev);
+	if (ret)
+		return ret;
+	ret = write_text(sb_path(path, SB_SYSFS, "block/%s/stackblk/reset", dev.node), "1");
+	if (ret) {
+		sb_err("reset: %s: cannot write %s: %s%s", dev.node, path, strerror(-ret),
+		       errno_hint(-ret));
+		return EXIT_RUNTIME;
+	}
 	return EXIT_OK;
 }

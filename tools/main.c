@@ -21,6 +21,7 @@ static const struct {
 	{ "depth",    cmd_depth,    "per hardware context queue depth and its histogram" },
 	{ "latency",  cmd_latency,  "latency histograms with p50/p99/p99.9" },
 	{ "affinity", cmd_affinity, "submit x completion CPU matrix and the backing's MSI-X vectors" },
+	{ "reset",    cmd_reset,    "zero a device's counters and histograms (root)" },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

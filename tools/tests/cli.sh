@@ -52,7 +52,7 @@ t_help() {
 	sb "$N4" --help
 	expect "--help" [ $RC -eq 0 ]
 	expect "--help lists commands" has "affinity" "$OUT"
-	for c in create remove list stat top depth latency affinity; do
+	for c in create remove list stat top depth latency affinity reset; do
 		sb "$N4" $c --help
 		expect "$c --help" [ $RC -eq 0 ]
 		expect "$c --help usage" has "Usage: stackblk $c" "$OUT"
@@ -82,10 +82,14 @@ t_usage_errors() {
 	expect "missing argument message" has "needs an argument" "$ERR"
 	sb "$N4" depth
 	expect "depth without DEV -> 2" [ $RC -eq 2 ]
-	sb "$N4" depth fast -i 1
-	expect "depth -i -> 2" [ $RC -eq 2 ]
+	sb "$N4" depth fast -c 2
+	expect "depth -c without -i -> 2" [ $RC -eq 2 ]
 	sb "$N4" list -t
 	expect "list -t -> 2" [ $RC -eq 2 ]
+	sb "$N4" reset
+	expect "reset without DEV -> 2" [ $RC -eq 2 ]
+	sb "$N4" reset fast extra
+	expect "reset extra arg -> 2" [ $RC -eq 2 ]
 	sb "$N4" create x
 	expect "create without --backing -> 2" [ $RC -eq 2 ]
 	sb "$N4" create x --backing /dev/x --depth 0
@@ -112,7 +116,7 @@ t_no_module() {
 }
 
 t_unknown_device() {
-	for c in stat depth latency affinity; do
+	for c in stat depth latency affinity reset; do
 		sb "$N4" $c nope
 		expect "$c nope: exit 1" [ $RC -eq 1 ]
 		expect "$c nope: message" has "nope: no such stackblk device" "$ERR"
@@ -304,8 +308,36 @@ t_positional_interval() {
 	expect "top 0.05 2: 2 frames" [ "$(grep -c '^stackblk top' <<<"$OUT")" -eq 2 ]
 	sb "$N4" affinity fast 0.05 2 --json
 	expect "affinity DEV 0.05 2: 2 reports" [ "$(wc -l <<<"$OUT")" -eq 2 ]
-	sb "$N4" depth fast 1
-	expect "depth takes no interval -> 2" [ $RC -eq 2 ]
+	sb "$N4" depth fast 0.05 2
+	expect "depth DEV 0.05 2: rc" [ $RC -eq 0 ]
+	expect "depth DEV 0.05 2: 2 reports" [ "$(grep -c '^stackblk0: interval 0.05s' <<<"$OUT")" -eq 2 ]
+	sb "$N4" latency fast 0.05 2 --json
+	expect "latency DEV 0.05 2: 2 reports" [ "$(wc -l <<<"$OUT")" -eq 2 ]
+}
+
+# depth and latency in interval mode: each report holds that interval's deltas
+t_hist_interval() {
+	local i
+	sb "$N4" depth fast -i 0.05 -c 2 --json
+	expect "depth: rc" [ $RC -eq 0 ]
+	expect "depth: zero dispatches, gauges as sampled" json_check "d['interval'] == 0.05 and \
+d['reset'] is False and all(sum(h['buckets']) == 0 for h in d['hctx']) and d['max'] == 8"
+	sb "$N4" latency fast -i 0.05 -c 1
+	expect "latency: nothing in the interval" has "stackblk0: no completed requests in this interval" "$OUT"
+	# a reset between two samples: the report counts from the reset and says so
+	cp -a "$N4" "$TMP/lr"
+	STACKBLK_ROOT=$TMP/lr "${VG[@]}" ./stackblk latency fast 0.5 2 --json >"$TMP/lr.out" 2>"$TMP/lr.err" &
+	i=0
+	while [ ! -s "$TMP/lr.out" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	sed -i 's/^\(logical write\) .*/\1 5 500 0 0 0 5/' "$TMP/lr/sys/kernel/debug/stackblk/stackblk0/latency"
+	wait $!
+	RC=$? OUT=$(cat "$TMP/lr.out") ERR=$(cat "$TMP/lr.err")
+	expect "latency reset: rc" [ $RC -eq 0 ]
+	expect "latency reset: 2 reports" [ "$(wc -l <<<"$OUT")" -eq 2 ]
+	OUT=$(head -n 1 "$TMP/lr.out")
+	expect "latency reset: first report" json_check "d['reset'] is False and d['latency'][1]['count'] == 0"
+	OUT=$(tail -n 1 "$TMP/lr.out")
+	expect "latency reset: second report" json_check "d['reset'] is True and d['latency'][1]['count'] == 5"
 }
 
 t_collect_off() {
@@ -333,12 +365,35 @@ t_top() {
 	expect "2 json lines" [ "$(wc -l <<<"$OUT")" -eq 2 ]
 }
 
+t_reset() {
+	rw_copy "$N4"
+	echo 0 >"$TMP/rw/sys/block/stackblk0/stackblk/reset"
+	sb "$TMP/rw" reset fast
+	expect "rc" [ $RC -eq 0 ]
+	expect "wrote 1" [ "$(cat "$TMP/rw/sys/block/stackblk0/stackblk/reset")" = 1 ]
+	expect "silent" [ -z "$OUT$ERR" ]
+	rm "$TMP/rw/sys/block/stackblk0/stackblk/reset"
+	sb "$TMP/rw" reset /dev/stackblk0
+	expect "no reset file: exit 1" [ $RC -eq 1 ]
+	expect "no reset file: message" has "reset: stackblk0: cannot write $TMP/rw/sys/block/stackblk0/stackblk/reset: No such file" "$ERR"
+	if [ "$(id -u)" -ne 0 ]; then
+		echo 0 >"$TMP/rw/sys/block/stackblk0/stackblk/reset"
+		chmod 444 "$TMP/rw/sys/block/stackblk0/stackblk/reset"
+		sb "$TMP/rw" reset fast
+		expect "EACCES: root" has "(must be root)" "$ERR"
+	fi
+	sb "$N4" reset spare
+	expect "unpowered: exit 1" [ $RC -eq 1 ]
+	sb "$TMP/empty" reset fast
+	expect "no module: exit 1" [ $RC -eq 1 ]
+}
+
 # every --json output carries the CLI's version
 t_json_version() {
 	local v c
 	v=$(./stackblk --version | cut -d' ' -f2)
-	for c in "list" "stat" "stat fast -i 0.05 -c 1" "top -i 0.05 -c 1" "affinity fast" \
-		 "affinity fast 0.05 1"; do
+	for c in "list" "stat" "stat fast -i 0.05 -c 1" "top -i 0.05 -c 1" "depth fast" \
+		 "depth fast 0.05 1" "latency fast" "affinity fast" "affinity fast 0.05 1"; do
 		# shellcheck disable=SC2086
 		sb "$N4" $c --json
 		expect "$c: version $v" json_check "d['version'] == '$v'"
@@ -348,7 +403,7 @@ t_json_version() {
 # -t: a local ISO 8601 time before each report, never inside JSON lines
 t_timestamps() {
 	local c re='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{4}$'
-	for c in "stat fast" "affinity fast"; do
+	for c in "stat fast" "depth fast" "latency fast" "affinity fast"; do
 		# shellcheck disable=SC2086
 		sb "$N4" $c -t 0.05 2
 		expect "$c -t: rc" [ $RC -eq 0 ]
@@ -431,6 +486,7 @@ and all(v['verified'] for v in d['msix']['vectors'])"
 
 for name in help usage_errors no_module unknown_device list stat_json_matches_sysfs stat_human \
 	    stat_fixed_widths stat_without_debugfs stat_interval depth latency affinity_nvme affinity_not_pci \
-	    affinity_interval positional_interval collect_off top json_version timestamps create_errors remove real_fixtures; do
+	    affinity_interval positional_interval hist_interval collect_off top reset \
+	    json_version timestamps create_errors remove real_fixtures; do
 	t $name
 done
