@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cmd_stat.c - "stat" (chosen devices, totals or intervals) and "top" (live view). */
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,10 +31,11 @@ static const char stat_usage[] =
 static const char top_usage[] =
 "Usage: stackblk top [interval [count]] [-i SECONDS] [-c COUNT] [-x] [--json]\n"
 "Live view of every device, busiest first, redrawn every interval (default 1 s).\n"
-"When stdout is not a terminal the frames are printed one after another.\n\n"
+"q quits.  Columns that do not fit the terminal's width are left out.  When\n"
+"stdout is not a terminal the frames are printed one after another.\n\n"
 "  -i, --interval SECONDS   refresh interval (default 1)\n"
 "  -c, --count COUNT        stop after COUNT frames\n"
-"  -x, --extended           every column (the wide view)\n"
+"  -x, --extended           start from every column, not the default view\n"
 "  -j, --json               one JSON object per frame (NDJSON)\n"
 "  -h, --help               this help\n";
 
@@ -228,13 +233,81 @@ static int refresh(struct devstate **st, size_t *n)
 	return 0;
 }
 
+/* top on a terminal: keys without Enter or echo, restored on exit and on signals. */
+static struct termios saved_tio;
+static bool tio_saved;
+
+static void term_restore(void)
+{
+	if (tio_saved)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tio);
+	tio_saved = false;
+}
+
+static void term_signal(int sig)
+{
+	term_restore();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void term_raw(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct termios tio;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tio))
+		return;
+	tio = saved_tio;
+	tio.c_lflag &= ~(ICANON | ECHO);
+	tio.c_cc[VMIN] = 0;
+	tio.c_cc[VTIME] = 0;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], term_signal);
+	if (!tcsetattr(STDIN_FILENO, TCSAFLUSH, &tio))
+		tio_saved = true;
+}
+
+/* Wait @s seconds, or less when q is typed on the terminal: true for q. */
+static bool wait_or_quit(double s)
+{
+	double end = now_mono() + s;
+
+	if (!tio_saved) {
+		sleep_seconds(s);
+		return false;
+	}
+	for (double left = s; left > 0; left = end - now_mono()) {
+		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+		char c;
+
+		if (poll(&p, 1, (int)(left * 1000) + 1) <= 0 || !(p.revents & POLLIN))
+			continue;
+		if (read(STDIN_FILENO, &c, 1) != 1)	/* the terminal went away */
+			return true;
+		if (c == 'q' || c == 'Q')
+			return true;
+	}
+	return false;
+}
+
+/* Columns of the terminal on stdout, 0 when it is not one. */
+static int term_width(void)
+{
+	struct winsize ws;
+
+	if (!isatty(STDOUT_FILENO) || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) || !ws.ws_col)
+		return 0;
+	return ws.ws_col;
+}
+
 int cmd_top(int argc, char **argv)
 {
 	struct sample_opts o = { .interval = 1, .count = -1, .allow_wide = true };
 	struct metrics_cols cols;
 	struct devstate *st = NULL;
 	size_t n = 0;
-	bool tty = isatty(STDOUT_FILENO);
+	bool tty = isatty(STDOUT_FILENO), quit = false;
 	int ret = parse_sample_opts(&argc, argv, "top", top_usage, &o, true);
 
 	if (ret >= 0)
@@ -244,15 +317,17 @@ int cmd_top(int argc, char **argv)
 	if (!sb_require_module())
 		return EXIT_RUNTIME;
 	sb_note_collect();
-	metrics_cols_pick(&cols, o.wide, 0);
+	if (tty && !o.json)
+		term_raw();
 	/* frame -1 only takes the baseline samples */
-	for (long frame = -1; o.count < 0 || frame < o.count; frame++) {
+	for (long frame = -1; !quit && (o.count < 0 || frame < o.count); frame++) {
 		char when[16];
 		time_t now;
 
 		if (refresh(&st, &n)) {
 			sb_err("top: cannot list devices");
 			free(st);
+			term_restore();
 			return EXIT_RUNTIME;
 		}
 		for (size_t i = 0; i < n; i++)
@@ -262,20 +337,22 @@ int cmd_top(int argc, char **argv)
 			qsort(st, n, sizeof(*st), by_iops);
 			now = time(NULL);
 			strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
+			metrics_cols_pick(&cols, o.wide, term_width());
 			if (!o.json) {
 				if (tty)
 					fputs("\033[H\033[2J", stdout);
 				else if (frame)
 					putchar('\n');
-				printf("stackblk top - %s  interval %.1fs  %zu device%s\n\n", when,
-				       o.interval, n, n == 1 ? "" : "s");
+				printf("stackblk top - %s  interval %.1fs  %zu device%s%s\n\n", when,
+				       o.interval, n, n == 1 ? "" : "s", tio_saved ? "  (q quits)" : "");
 			}
 			report(st, n, o.interval, o.json, &cols);
 		}
 		if (o.count < 0 || frame + 1 < o.count)
-			sleep_seconds(o.interval);
+			quit = wait_or_quit(o.interval);
 	}
 	free(st);
+	term_restore();
 	return EXIT_OK;
 }
 

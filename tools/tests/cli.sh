@@ -365,6 +365,50 @@ t_top() {
 	expect "2 json lines" [ "$(wc -l <<<"$OUT")" -eq 2 ]
 }
 
+# top as a user sees it: in a terminal 100 (and 70) columns wide, under tmux
+# (its own server socket); q must end it, with the terminal's modes restored.
+# wait_for SECONDS CMD...: poll CMD every 0.05 s, at most SECONDS
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.05
+	done
+}
+pane_has() { tmux -S "$TMP/tmux.sock" capture-pane -p -J -t top | grep -q -- "$1"; }
+top_in_tmux() {
+	local width=$1 opts=$2 screen widest
+	rm -f "$TMP/top.rc" "$TMP/top.stty"
+	tmux -S "$TMP/tmux.sock" kill-server 2>/dev/null
+	tmux -S "$TMP/tmux.sock" new-session -d -s top -x "$width" -y 30 -c "$PWD" \
+		"STACKBLK_ROOT=$N4 ${VG_CMD:+$VG_CMD --log-file=$TMP/vg-top.log} ./stackblk top -i 0.2 $opts; \
+echo \$? >$TMP/top.rc.tmp; stty -a >$TMP/top.stty; mv $TMP/top.rc.tmp $TMP/top.rc; sleep 30"
+	expect "$width cols: top draws its frame" wait_for 20 pane_has "^stackblk0 "
+	screen=$(tmux -S "$TMP/tmux.sock" capture-pane -p -J -t top)
+	widest=$(awk '{ sub(/ +$/, ""); if (length > m) m = length } END { print m }' <<<"$screen")
+	OUT=$screen RC=- ERR=""
+	expect "$width cols: no line wider than the terminal (widest $widest)" [ "$widest" -le "$width" ]
+	expect "$width cols: heading" grep -q "^stackblk top - .*(q quits)" <<<"$screen"
+	expect "$width cols: column heading" grep -q "^DEVICE  *L_r/s  *L_w/s" <<<"$screen"
+	tmux -S "$TMP/tmux.sock" send-keys -t top q
+	expect "$width cols: q ends top within 5 s" wait_for 5 test -e "$TMP/top.rc"
+	expect "$width cols: exit 0 (got $(cat "$TMP/top.rc" 2>/dev/null))" [ "$(cat "$TMP/top.rc" 2>/dev/null)" = 0 ]
+	expect "$width cols: echo and icanon restored" grep -qE '(^| )icanon .*(^| )echo ' "$TMP/top.stty"
+	tmux -S "$TMP/tmux.sock" kill-server 2>/dev/null
+}
+
+t_top_tmux() {
+	if ! command -v tmux >/dev/null; then
+		echo "# top_tmux skipped: tmux is not installed (tests/setup.sh installs it)" >&2
+		return
+	fi
+	top_in_tmux 100 ""
+	top_in_tmux 70 "-x"
+	OUT=$(cat "$TMP/vg-top.log" 2>/dev/null) RC=-
+	expect "valgrind quiet in the terminal" [ -z "$OUT" ]
+}
+
 t_reset() {
 	rw_copy "$N4"
 	echo 0 >"$TMP/rw/sys/block/stackblk0/stackblk/reset"
@@ -486,7 +530,7 @@ and all(v['verified'] for v in d['msix']['vectors'])"
 
 for name in help usage_errors no_module unknown_device list stat_json_matches_sysfs stat_human \
 	    stat_fixed_widths stat_without_debugfs stat_interval depth latency affinity_nvme affinity_not_pci \
-	    affinity_interval positional_interval hist_interval collect_off top reset \
+	    affinity_interval positional_interval hist_interval collect_off top top_tmux reset \
 	    json_version timestamps create_errors remove real_fixtures; do
 	t $name
 done
