@@ -6,6 +6,10 @@
 #include <getopt.h>
 #include <stdbool.h>
 
+#ifndef STACKBLK_VERSION
+#define STACKBLK_VERSION "0.1.0"
+#endif
+
 int cmd_create(int argc, char **argv);
 int cmd_remove(int argc, char **argv);
 int cmd_list(int argc, char **argv);
@@ -14,6 +18,7 @@ int cmd_top(int argc, char **argv);
 int cmd_depth(int argc, char **argv);
 int cmd_latency(int argc, char **argv);
 int cmd_affinity(int argc, char **argv);
+int cmd_reset(int argc, char **argv);
 
 /* "stackblk: CMD: message" + "Try 'stackblk CMD --help'."; returns EXIT_USAGE. */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -25,13 +30,18 @@ struct sample_opts {
 	double interval;	/* 0: one report */
 	long count;		/* reports in interval mode, -1: forever */
 	bool json;
+	bool timestamp;		/* -t: a local time line before each report */
+	bool allow_wide;	/* set by the caller: -x is an option of this command */
+	bool wide;		/* -x: every column */
 };
 
-#define SAMPLE_SHORTOPTS "i:c:jh"
+#define SAMPLE_SHORTOPTS "i:c:jtxh"
 #define SAMPLE_LONGOPTS \
 	{ "interval", required_argument, NULL, 'i' }, \
 	{ "count", required_argument, NULL, 'c' }, \
 	{ "json", no_argument, NULL, 'j' }, \
+	{ "timestamp", no_argument, NULL, 't' }, \
+	{ "extended", no_argument, NULL, 'x' }, \
 	{ "help", no_argument, NULL, 'h' }
 
 /* Report getopt_long's '?' or ':' result @c; returns EXIT_USAGE. */

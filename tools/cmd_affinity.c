@@ -13,13 +13,14 @@
 #include "msix.h"
 
 static const char affinity_usage[] =
-"Usage: stackblk affinity DEV [interval [count]] [-i SECONDS [-c COUNT]] [--json]\n"
+"Usage: stackblk affinity DEV [interval [count]] [-i SECONDS [-c COUNT]] [-t] [--json]\n"
 "The submit-CPU x backing-completion-CPU matrix, the shares completed on the\n"
 "submitting CPU, on a cache-sharing CPU and remote, and for each hardware queue\n"
 "of the backing NVMe: its MSI-X vector (IRQ, nvmeXqN), effective affinity, the\n"
 "hctx's cpu_list and interrupts per CPU.  The matrix needs debugfs (root).\n\n"
 "  -i, --interval SECONDS   report deltas every SECONDS\n"
 "  -c, --count COUNT        stop after COUNT reports\n"
+"  -t, --timestamp          print the local time before each report\n"
 "  -j, --json               one JSON object per report (NDJSON)\n"
 "  -h, --help               this help\n"
 "Exit status 3 when a vector's effective affinity lies outside its hardware\n"
@@ -310,6 +311,7 @@ static void affinity_json(FILE *f, const struct cli_dev *dev, const struct affin
 
 	json_init(&j, f);
 	json_obj(&j, NULL);
+	json_str(&j, "version", STACKBLK_VERSION);
 	json_num(&j, "time", now_wall());
 	json_str(&j, "device", dev->node);
 	json_str(&j, "backing", dev->backing);
@@ -328,6 +330,8 @@ static void affinity_json(FILE *f, const struct cli_dev *dev, const struct affin
 
 static void show(const struct cli_dev *dev, const struct affinity *a, const struct sample_opts *o)
 {
+	if (o->timestamp && !o->json)
+		print_timestamp();
 	if (o->json)
 		affinity_json(stdout, dev, a, o->interval);
 	else

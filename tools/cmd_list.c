@@ -85,6 +85,7 @@ static void list_json(const struct cli_dev *devs, size_t n)
 
 	json_init(&j, stdout);
 	json_obj(&j, NULL);
+	json_str(&j, "version", STACKBLK_VERSION);
 	json_arr(&j, "devices");
 	for (size_t i = 0; i < n; i++) {
 		json_obj(&j, NULL);

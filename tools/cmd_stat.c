@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cmd_stat.c - "stat" (chosen devices, totals or intervals) and "top" (live view). */
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -10,24 +14,38 @@
 #include "sample.h"
 
 static const char stat_usage[] =
-"Usage: stackblk stat [DEV...] [interval [count]] [-i SECONDS [-c COUNT]] [--json]\n"
-"Logical vs physical IOPS and MB/s, amplification, merged/split/rmw, latency\n"
-"p50/p99 per path, in flight and max depth.  Without -i: totals since the last\n"
-"reset.  DEV is a configfs name, stackblkN or /dev/stackblkN (default: all).\n"
-"As with iostat, trailing numbers are the interval and count: stat 1 10.\n\n"
+"Usage: stackblk stat [DEV...] [interval [count]] [-i SECONDS [-c COUNT]] [-t] [-x] [--json]\n"
+"Logical vs physical IOPS and MB/s, average request size, amplification,\n"
+"merged/split/rmw, errors and timeouts, latency p50/p99/p99.9 per op, in\n"
+"flight and max depth.  Without -i: totals since the last reset.  DEV is a\n"
+"configfs name, stackblkN or /dev/stackblkN (default: all).  As with iostat,\n"
+"trailing numbers are the interval and count: stat 1 10.  The default view\n"
+"fits 100 columns; -x shows them all.\n\n"
 "  -i, --interval SECONDS   report rates every SECONDS\n"
 "  -c, --count COUNT        stop after COUNT reports\n"
+"  -t, --timestamp          print the local time before each report\n"
+"  -x, --extended           every column (the wide view)\n"
 "  -j, --json               one JSON object per report (NDJSON)\n"
 "  -h, --help               this help\n";
 
 static const char top_usage[] =
-"Usage: stackblk top [interval [count]] [-i SECONDS] [-c COUNT] [--json]\n"
+"Usage: stackblk top [interval [count]] [-i SECONDS] [-c COUNT] [-x] [--json]\n"
 "Live view of every device, busiest first, redrawn every interval (default 1 s).\n"
-"When stdout is not a terminal the frames are printed one after another.\n\n"
+"q quits.  Columns that do not fit the terminal's width are left out.  When\n"
+"stdout is not a terminal the frames are printed one after another.\n\n"
 "  -i, --interval SECONDS   refresh interval (default 1)\n"
 "  -c, --count COUNT        stop after COUNT frames\n"
+"  -x, --extended           start from every column, not the default view\n"
 "  -j, --json               one JSON object per frame (NDJSON)\n"
 "  -h, --help               this help\n";
+
+static const char reset_usage[] =
+"Usage: stackblk reset DEV\n"
+"Zero DEV's counters, gauges' maxima and histograms (writes 1 to\n"
+"/sys/block/DEV/stackblk/reset; root only).  DEV is a configfs name,\n"
+"stackblkN or /dev/stackblkN.  A stat or top running meanwhile marks the\n"
+"interval with \"*\".\n\n"
+"  -h, --help   this help\n";
 
 struct devstate {
 	struct cli_dev dev;
@@ -47,13 +65,15 @@ static void note_latency(const struct sb_sample *s)
 	}
 }
 
-static void report(const struct devstate *st, size_t n, double interval, bool json)
+static void report(const struct devstate *st, size_t n, double interval, bool json,
+		   const struct metrics_cols *cols)
 {
 	if (json) {
 		struct json j;
 
 		json_init(&j, stdout);
 		json_obj(&j, NULL);
+		json_str(&j, "version", STACKBLK_VERSION);
 		json_num(&j, "time", now_wall());
 		if (interval > 0)
 			json_num(&j, "interval", interval);
@@ -69,10 +89,10 @@ static void report(const struct devstate *st, size_t n, double interval, bool js
 		struct table t;
 		bool any_reset = false;
 
-		metrics_table_init(&t, interval > 0);
+		metrics_table_init(&t, cols, interval > 0);
 		for (size_t i = 0; i < n; i++)
 			if (st[i].have_prev || interval <= 0) {
-				metrics_row(&t, &st[i].dev, &st[i].m);
+				metrics_row(&t, cols, &st[i].dev, &st[i].m);
 				any_reset |= st[i].m.reset;
 			}
 		table_print(&t, stdout);
@@ -103,13 +123,15 @@ static int advance(struct devstate *st, double interval)
 
 int cmd_stat(int argc, char **argv)
 {
-	struct sample_opts o = { .count = -1 };
+	struct sample_opts o = { .count = -1, .allow_wide = true };
+	struct metrics_cols cols;
 	struct devstate *st;
 	size_t n = 0;
 	int ret = parse_sample_opts(&argc, argv, "stat", stat_usage, &o, true);
 
 	if (ret >= 0)
 		return ret;
+	metrics_cols_pick(&cols, o.wide, 0);
 	if (!sb_require_module())
 		return EXIT_RUNTIME;
 	sb_note_collect();
@@ -154,7 +176,9 @@ int cmd_stat(int argc, char **argv)
 		if (o.interval <= 0 || r > 0) {
 			if (!o.json && o.interval > 0 && r > 1)
 				putchar('\n');
-			report(st, n, o.interval, o.json);
+			if (!o.json && o.timestamp)
+				print_timestamp();
+			report(st, n, o.interval, o.json, &cols);
 		}
 		if (o.interval <= 0)
 			break;
@@ -209,12 +233,81 @@ static int refresh(struct devstate **st, size_t *n)
 	return 0;
 }
 
+/* top on a terminal: keys without Enter or echo, restored on exit and on signals. */
+static struct termios saved_tio;
+static bool tio_saved;
+
+static void term_restore(void)
+{
+	if (tio_saved)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tio);
+	tio_saved = false;
+}
+
+static void term_signal(int sig)
+{
+	term_restore();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void term_raw(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct termios tio;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tio))
+		return;
+	tio = saved_tio;
+	tio.c_lflag &= ~(ICANON | ECHO);
+	tio.c_cc[VMIN] = 0;
+	tio.c_cc[VTIME] = 0;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], term_signal);
+	if (!tcsetattr(STDIN_FILENO, TCSAFLUSH, &tio))
+		tio_saved = true;
+}
+
+/* Wait @s seconds, or less when q is typed on the terminal: true for q. */
+static bool wait_or_quit(double s)
+{
+	double end = now_mono() + s;
+
+	if (!tio_saved) {
+		sleep_seconds(s);
+		return false;
+	}
+	for (double left = s; left > 0; left = end - now_mono()) {
+		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+		char c;
+
+		if (poll(&p, 1, (int)(left * 1000) + 1) <= 0 || !(p.revents & POLLIN))
+			continue;
+		if (read(STDIN_FILENO, &c, 1) != 1)	/* the terminal went away */
+			return true;
+		if (c == 'q' || c == 'Q')
+			return true;
+	}
+	return false;
+}
+
+/* Columns of the terminal on stdout, 0 when it is not one. */
+static int term_width(void)
+{
+	struct winsize ws;
+
+	if (!isatty(STDOUT_FILENO) || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) || !ws.ws_col)
+		return 0;
+	return ws.ws_col;
+}
+
 int cmd_top(int argc, char **argv)
 {
-	struct sample_opts o = { .interval = 1, .count = -1 };
+	struct sample_opts o = { .interval = 1, .count = -1, .allow_wide = true };
+	struct metrics_cols cols;
 	struct devstate *st = NULL;
 	size_t n = 0;
-	bool tty = isatty(STDOUT_FILENO);
+	bool tty = isatty(STDOUT_FILENO), quit = false;
 	int ret = parse_sample_opts(&argc, argv, "top", top_usage, &o, true);
 
 	if (ret >= 0)
@@ -224,14 +317,17 @@ int cmd_top(int argc, char **argv)
 	if (!sb_require_module())
 		return EXIT_RUNTIME;
 	sb_note_collect();
+	if (tty && !o.json)
+		term_raw();
 	/* frame -1 only takes the baseline samples */
-	for (long frame = -1; o.count < 0 || frame < o.count; frame++) {
+	for (long frame = -1; !quit && (o.count < 0 || frame < o.count); frame++) {
 		char when[16];
 		time_t now;
 
 		if (refresh(&st, &n)) {
 			sb_err("top: cannot list devices");
 			free(st);
+			term_restore();
 			return EXIT_RUNTIME;
 		}
 		for (size_t i = 0; i < n; i++)
@@ -241,19 +337,46 @@ int cmd_top(int argc, char **argv)
 			qsort(st, n, sizeof(*st), by_iops);
 			now = time(NULL);
 			strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
+			metrics_cols_pick(&cols, o.wide, term_width());
 			if (!o.json) {
 				if (tty)
 					fputs("\033[H\033[2J", stdout);
 				else if (frame)
 					putchar('\n');
-				printf("stackblk top - %s  interval %.1fs  %zu device%s\n\n", when,
-				       o.interval, n, n == 1 ? "" : "s");
+				printf("stackblk top - %s  interval %.1fs  %zu device%s%s\n\n", when,
+				       o.interval, n, n == 1 ? "" : "s", tio_saved ? "  (q quits)" : "");
 			}
-			report(st, n, o.interval, o.json);
+			report(st, n, o.interval, o.json, &cols);
 		}
 		if (o.count < 0 || frame + 1 < o.count)
-			sleep_seconds(o.interval);
+			quit = wait_or_quit(o.interval);
 	}
 	free(st);
+	term_restore();
+	return EXIT_OK;
+}
+
+int cmd_reset(int argc, char **argv)
+{
+	struct sample_opts o = { .count = -1 };
+	char path[SB_PATH_MAX];
+	struct cli_dev dev;
+	int ret = parse_sample_opts(&argc, argv, "reset", reset_usage, &o, false);
+
+	if (ret >= 0)
+		return ret;
+	if (o.json)
+		return usage_error("reset", "invalid option '--json'");
+	if (optind != argc - 1)
+		return usage_error("reset", optind >= argc ? "missing DEV" : "too many arguments");
+	ret = sb_dev_open(argv[optind], &dev);
+	if (ret)
+		return ret;
+	ret = write_text(sb_path(path, SB_SYSFS, "block/%s/stackblk/reset", dev.node), "1");
+	if (ret) {
+		sb_err("reset: %s: cannot write %s: %s%s", dev.node, path, strerror(-ret),
+		       errno_hint(-ret));
+		return EXIT_RUNTIME;
+	}
 	return EXIT_OK;
 }

@@ -82,9 +82,17 @@ char *fmt_pct(char *buf, uint64_t part, uint64_t total)
 void table_init(struct table *t, const char *align)
 {
 	t->ncols = (int)strlen(align);
-	t->align = align;
+	t->align = xstrdup(align);
+	t->width = NULL;
 	t->ncells = 0;
 	t->cells = NULL;
+}
+
+void table_widths(struct table *t, const int *w)
+{
+	free(t->width);
+	t->width = xcalloc(t->ncols, sizeof(*t->width));
+	memcpy(t->width, w, t->ncols * sizeof(*w));
 }
 
 void table_cell(struct table *t, const char *fmt, ...)
@@ -107,10 +115,12 @@ void table_print(const struct table *t, FILE *f)
 	int *w = xcalloc(t->ncols, sizeof(*w));
 
 	for (size_t i = 0; i < t->ncells; i++) {
-		int len = (int)strlen(t->cells[i]);
+		int c = (int)(i % t->ncols), len = (int)strlen(t->cells[i]);
 
-		if (len > w[i % t->ncols])
-			w[i % t->ncols] = len;
+		if (t->width && t->width[c])
+			w[c] = t->width[c];
+		else if (len > w[c])
+			w[c] = len;
 	}
 	for (size_t i = 0; i < t->ncells; i++) {
 		int c = (int)(i % t->ncols);
@@ -132,6 +142,10 @@ void table_free(struct table *t)
 	for (size_t i = 0; i < t->ncells; i++)
 		free(t->cells[i]);
 	free(t->cells);
+	free(t->align);
+	free(t->width);
 	t->cells = NULL;
+	t->align = NULL;
+	t->width = NULL;
 	t->ncells = 0;
 }

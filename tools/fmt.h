@@ -20,15 +20,22 @@ char *fmt_ratio(char *buf, double v);
 /* Percentage of @part in @total with one decimal, "-" when total is 0. */
 char *fmt_pct(char *buf, uint64_t part, uint64_t total);
 
-/* A text table: the first row is the header; columns separated by two spaces. */
+/*
+ * A text table: the first row is the header; columns separated by two spaces.
+ * Columns are as wide as their widest cell, unless table_widths() fixed them
+ * (then a longer cell only pushes the rest of its own row to the right).
+ */
 struct table {
 	int ncols;
-	const char *align;	/* per column: 'l' or 'r' */
+	char *align;		/* per column: 'l' or 'r' (a copy) */
+	int *width;		/* NULL: sized to content */
 	size_t ncells;
 	char **cells;
 };
 
 void table_init(struct table *t, const char *align);	/* ncols = strlen(align) */
+/* Fix the width of every column (@w has ncols entries, 0: sized to content). */
+void table_widths(struct table *t, const int *w);
 void table_cell(struct table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void table_print(const struct table *t, FILE *f);
 void table_free(struct table *t);

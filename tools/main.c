@@ -8,10 +8,6 @@
 #include "cli.h"
 #include "util.h"
 
-#ifndef STACKBLK_VERSION
-#define STACKBLK_VERSION "0.1.0"
-#endif
-
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);
@@ -25,6 +21,7 @@ static const struct {
 	{ "depth",    cmd_depth,    "per hardware context queue depth and its histogram" },
 	{ "latency",  cmd_latency,  "latency histograms with p50/p99/p99.9" },
 	{ "affinity", cmd_affinity, "submit x completion CPU matrix and the backing's MSI-X vectors" },
+	{ "reset",    cmd_reset,    "zero a device's counters and histograms (root)" },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -109,6 +106,16 @@ int parse_sample_opts(int *argc, char **argv, const char *cmd, const char *usage
 			break;
 		case 'j':
 			o->json = true;
+			break;
+		case 't':
+			if (!allow_interval)
+				return usage_error(cmd, "invalid option '-t'");
+			o->timestamp = true;
+			break;
+		case 'x':
+			if (!o->allow_wide)
+				return usage_error(cmd, "invalid option '-x'");
+			o->wide = true;
 			break;
 		case 'h':
 			return show_help(usage);

@@ -15,6 +15,9 @@ static_assert(sizeof(struct sb_latency) % sizeof(uint64_t) == 0 &&
 
 #define MB 1e6
 
+const double metrics_pcts[METRICS_NR_PCTS] = { 0.50, 0.99, 0.999 };
+const char *const metrics_pct_keys[METRICS_NR_PCTS] = { "p50", "p99", "p999" };
+
 int sample_take(const struct cli_dev *dev, struct sb_sample *s)
 {
 	char *text;
@@ -85,6 +88,10 @@ void metrics_compute(const struct sb_sample *prev, const struct sb_sample *cur,
 		latency_path_sum(&lat, p, b);
 		m->have_pct[p] = lat_percentile(b, 0.50, &m->p50[p]);
 		lat_percentile(b, 0.99, &m->p99[p]);
+		for (int o = 0; o < SB_NR_OPS; o++)
+			for (int i = 0; i < METRICS_NR_PCTS; i++)
+				m->have_op_pct[p][o] = lat_percentile(lat.h[p][o].b, metrics_pcts[i],
+								      &m->op_pct[p][o][i]);
 	}
 }
 
@@ -95,62 +102,139 @@ double metrics_rate(const struct sb_metrics *m, enum stackblk_stat s)
 
 /*
  * The columns of stat and top, as lsblk keeps them: one row each drives
- * the table's heading (totals, or per second in interval mode), its cell,
- * and for rates the key in the JSON "rates" object.
+ * the table's heading (totals, or per second in interval mode), its fixed
+ * width, whether the default view shows it, its cell, and for rates the
+ * key in the JSON "rates" object.  The default view is 99 characters wide;
+ * -x shows every column in this order.  top drops columns of the highest
+ * drop rank first to fit its terminal (0: never dropped).
  */
-enum mcol_kind { MC_DEVICE, MC_OPS, MC_MB, MC_AMP_B, MC_AMP_OPS, MC_P50, MC_P99, MC_GAUGE };
+enum mcol_kind {
+	MC_DEVICE, MC_OPS, MC_MB, MC_AVG_KIB, MC_AMP_B, MC_AMP_OPS, MC_P50, MC_P99, MC_OP_PCT,
+	MC_GAUGE,
+};
 
 static const struct metrics_col {
 	const char *head;	/* totals */
 	const char *head_rate;	/* interval mode; NULL: the same */
 	char align;		/* 'l' or 'r' */
+	int width;		/* characters */
+	bool dflt;		/* in the default view */
+	int drop;		/* top drops the highest rank first; 0: never */
 	enum mcol_kind kind;
-	int arg;		/* the counter, latency path or gauge */
+	int arg, arg2;		/* counter(s), latency path or op, percentile, gauge */
 	const char *rate_key;	/* in JSON "rates"; NULL: not a rate */
 } mcols[] = {
-	{ "DEVICE", NULL, 'l', MC_DEVICE, 0, NULL },
-	{ "L_r", "L_r/s", 'r', MC_OPS, SB_STAT_logical_read_ios, "logical_read_iops" },
-	{ "L_w", "L_w/s", 'r', MC_OPS, SB_STAT_logical_write_ios, "logical_write_iops" },
-	{ "L_rMB", "L_rMB/s", 'r', MC_MB, SB_STAT_logical_read_bytes, "logical_read_mbps" },
-	{ "L_wMB", "L_wMB/s", 'r', MC_MB, SB_STAT_logical_write_bytes, "logical_write_mbps" },
-	{ "P_r", "P_r/s", 'r', MC_OPS, SB_STAT_physical_read_ios, "physical_read_iops" },
-	{ "P_w", "P_w/s", 'r', MC_OPS, SB_STAT_physical_write_ios, "physical_write_iops" },
-	{ "P_rMB", "P_rMB/s", 'r', MC_MB, SB_STAT_physical_read_bytes, "physical_read_mbps" },
-	{ "P_wMB", "P_wMB/s", 'r', MC_MB, SB_STAT_physical_write_bytes, "physical_write_mbps" },
-	{ "AMP_B", NULL, 'r', MC_AMP_B, 0, NULL },
-	{ "AMP_OPS", NULL, 'r', MC_AMP_OPS, 0, NULL },
-	{ "merged", "merged/s", 'r', MC_OPS, SB_STAT_merged_ios, "merged_per_s" },
-	{ "split", "split/s", 'r', MC_OPS, SB_STAT_split_ios, "split_per_s" },
-	{ "rmw", "rmw/s", 'r', MC_OPS, SB_STAT_rmw_ios, "rmw_per_s" },
-	{ "L_p50", NULL, 'r', MC_P50, 0, NULL },
-	{ "L_p99", NULL, 'r', MC_P99, 0, NULL },
-	{ "P_p50", NULL, 'r', MC_P50, 1, NULL },
-	{ "P_p99", NULL, 'r', MC_P99, 1, NULL },
-	{ "inflight", NULL, 'r', MC_GAUGE, SB_GAUGE_inflight, NULL },
-	{ "maxdepth", NULL, 'r', MC_GAUGE, SB_GAUGE_inflight_max, NULL },
+	{ "DEVICE", NULL, 'l', 10, true, 0, MC_DEVICE, 0, 0, NULL },
+	{ "L_r", "L_r/s", 'r', 7, true, 0, MC_OPS, SB_STAT_logical_read_ios, 0,
+	  "logical_read_iops" },
+	{ "L_w", "L_w/s", 'r', 7, true, 0, MC_OPS, SB_STAT_logical_write_ios, 0,
+	  "logical_write_iops" },
+	{ "L_rMB", "L_rMB/s", 'r', 7, true, 5, MC_MB, SB_STAT_logical_read_bytes, 0,
+	  "logical_read_mbps" },
+	{ "L_wMB", "L_wMB/s", 'r', 7, true, 5, MC_MB, SB_STAT_logical_write_bytes, 0,
+	  "logical_write_mbps" },
+	{ "L_rsz", NULL, 'r', 6, false, 20, MC_AVG_KIB, SB_STAT_logical_read_bytes,
+	  SB_STAT_logical_read_ios, NULL },
+	{ "L_wsz", NULL, 'r', 6, false, 20, MC_AVG_KIB, SB_STAT_logical_write_bytes,
+	  SB_STAT_logical_write_ios, NULL },
+	{ "P_r", "P_r/s", 'r', 7, false, 30, MC_OPS, SB_STAT_physical_read_ios, 0,
+	  "physical_read_iops" },
+	{ "P_w", "P_w/s", 'r', 7, false, 30, MC_OPS, SB_STAT_physical_write_ios, 0,
+	  "physical_write_iops" },
+	{ "P_rMB", "P_rMB/s", 'r', 7, false, 31, MC_MB, SB_STAT_physical_read_bytes, 0,
+	  "physical_read_mbps" },
+	{ "P_wMB", "P_wMB/s", 'r', 7, false, 31, MC_MB, SB_STAT_physical_write_bytes, 0,
+	  "physical_write_mbps" },
+	{ "P_rsz", NULL, 'r', 6, false, 40, MC_AVG_KIB, SB_STAT_physical_read_bytes,
+	  SB_STAT_physical_read_ios, NULL },
+	{ "P_wsz", NULL, 'r', 6, false, 40, MC_AVG_KIB, SB_STAT_physical_write_bytes,
+	  SB_STAT_physical_write_ios, NULL },
+	{ "AMP_B", NULL, 'r', 5, true, 0, MC_AMP_B, 0, 0, NULL },
+	{ "AMP_OPS", NULL, 'r', 7, true, 3, MC_AMP_OPS, 0, 0, NULL },
+	{ "merged", "merged/s", 'r', 8, false, 25, MC_OPS, SB_STAT_merged_ios, 0, "merged_per_s" },
+	{ "split", "split/s", 'r', 7, false, 25, MC_OPS, SB_STAT_split_ios, 0, "split_per_s" },
+	{ "rmw", "rmw/s", 'r', 5, false, 25, MC_OPS, SB_STAT_rmw_ios, 0, "rmw_per_s" },
+	{ "err", "err/s", 'r', 5, true, 4, MC_OPS, SB_STAT_errors, 0, "errors_per_s" },
+	{ "tmout", "tmout/s", 'r', 7, false, 26, MC_OPS, SB_STAT_timeouts, 0, "timeouts_per_s" },
+	{ "L_rp50", NULL, 'r', 8, false, 35, MC_OP_PCT, SB_LAT_OP_read, 0, NULL },
+	{ "L_rp99", NULL, 'r', 8, true, 2, MC_OP_PCT, SB_LAT_OP_read, 1, NULL },
+	{ "L_rp999", NULL, 'r', 8, false, 36, MC_OP_PCT, SB_LAT_OP_read, 2, NULL },
+	{ "L_wp50", NULL, 'r', 8, false, 35, MC_OP_PCT, SB_LAT_OP_write, 0, NULL },
+	{ "L_wp99", NULL, 'r', 8, true, 2, MC_OP_PCT, SB_LAT_OP_write, 1, NULL },
+	{ "L_wp999", NULL, 'r', 8, false, 36, MC_OP_PCT, SB_LAT_OP_write, 2, NULL },
+	{ "L_p50", NULL, 'r', 8, false, 45, MC_P50, SB_LAT_logical, 0, NULL },
+	{ "L_p99", NULL, 'r', 8, false, 45, MC_P99, SB_LAT_logical, 0, NULL },
+	{ "P_p50", NULL, 'r', 8, false, 46, MC_P50, SB_LAT_physical, 0, NULL },
+	{ "P_p99", NULL, 'r', 8, false, 46, MC_P99, SB_LAT_physical, 0, NULL },
+	{ "inflight", NULL, 'r', 8, true, 1, MC_GAUGE, SB_GAUGE_inflight, 0, NULL },
+	{ "maxdepth", NULL, 'r', 8, false, 10, MC_GAUGE, SB_GAUGE_inflight_max, 0, NULL },
 };
 #define NMCOLS (sizeof(mcols) / sizeof(mcols[0]))
+static_assert(NMCOLS <= METRICS_MAX_COLS, "raise METRICS_MAX_COLS");
 
-void metrics_table_init(struct table *t, bool interval)
+int metrics_cols_width(const struct metrics_cols *cols)
 {
-	static char align[NMCOLS + 1];	/* the table keeps a pointer to it */
-	size_t c;
+	int w = 0;
 
-	for (c = 0; c < NMCOLS; c++)
-		align[c] = mcols[c].align;
-	align[c] = '\0';
-	table_init(t, align);
-	for (c = 0; c < NMCOLS; c++)
-		table_cell(t, "%s", interval && mcols[c].head_rate ? mcols[c].head_rate :
-			   mcols[c].head);
+	for (int i = 0; i < cols->n; i++)
+		w += mcols[cols->idx[i]].width + (i ? 2 : 0);
+	return w;
 }
 
-void metrics_row(struct table *t, const struct cli_dev *dev, const struct sb_metrics *m)
+void metrics_cols_pick(struct metrics_cols *cols, bool wide, int max_width)
+{
+	cols->n = 0;
+	for (size_t c = 0; c < NMCOLS; c++)
+		if (wide || mcols[c].dflt)
+			cols->idx[cols->n++] = c;
+	while (max_width > 0 && metrics_cols_width(cols) > max_width) {
+		int worst = -1;
+
+		for (int i = 0; i < cols->n; i++)
+			if (mcols[cols->idx[i]].drop &&
+			    (worst < 0 || mcols[cols->idx[i]].drop >= mcols[cols->idx[worst]].drop))
+				worst = i;
+		if (worst < 0)
+			break;
+		memmove(&cols->idx[worst], &cols->idx[worst + 1], cols->n - worst - 1);
+		cols->n--;
+	}
+}
+
+void metrics_table_init(struct table *t, const struct metrics_cols *cols, bool interval)
+{
+	char align[METRICS_MAX_COLS + 1];
+	int width[METRICS_MAX_COLS];
+	int i;
+
+	for (i = 0; i < cols->n; i++) {
+		align[i] = mcols[cols->idx[i]].align;
+		width[i] = mcols[cols->idx[i]].width;
+	}
+	align[i] = '\0';
+	table_init(t, align);
+	table_widths(t, width);
+	for (i = 0; i < cols->n; i++) {
+		const struct metrics_col *mc = &mcols[cols->idx[i]];
+
+		table_cell(t, "%s", interval && mc->head_rate ? mc->head_rate : mc->head);
+	}
+}
+
+/* Average request size in KiB of bytes counter @bytes over ios counter @ios; -1: none. */
+static double avg_kib(const struct sb_metrics *m, int bytes, int ios)
+{
+	return m->c[ios] ? (double)m->c[bytes] / (double)m->c[ios] / 1024 : -1;
+}
+
+void metrics_row(struct table *t, const struct metrics_cols *cols, const struct cli_dev *dev,
+		 const struct sb_metrics *m)
 {
 	char buf[FMT_LEN];
 
-	for (size_t c = 0; c < NMCOLS; c++) {
-		const struct metrics_col *mc = &mcols[c];
+	for (int i = 0; i < cols->n; i++) {
+		const struct metrics_col *mc = &mcols[cols->idx[i]];
+		double v;
 
 		switch (mc->kind) {
 		case MC_DEVICE:	/* "*": reset meanwhile, see metrics_reset_note() */
@@ -161,6 +245,10 @@ void metrics_row(struct table *t, const struct cli_dev *dev, const struct sb_met
 			break;
 		case MC_MB:
 			table_cell(t, "%.2f", metrics_rate(m, mc->arg) / MB);
+			break;
+		case MC_AVG_KIB:
+			v = avg_kib(m, mc->arg, mc->arg2);
+			table_cell(t, v < 0 ? "-" : "%.1f", v);
 			break;
 		case MC_AMP_B:
 			table_cell(t, "%s", fmt_ratio(buf, m->amp_bytes));
@@ -173,6 +261,10 @@ void metrics_row(struct table *t, const struct cli_dev *dev, const struct sb_met
 			table_cell(t, "%s", !m->have_pct[mc->arg] ? "-" :
 				   fmt_ns(buf, mc->kind == MC_P50 ? m->p50[mc->arg] : m->p99[mc->arg]));
 			break;
+		case MC_OP_PCT:
+			table_cell(t, "%s", !m->have_op_pct[SB_LAT_logical][mc->arg] ? "-" :
+				   fmt_ns(buf, m->op_pct[SB_LAT_logical][mc->arg][mc->arg2]));
+			break;
 		case MC_GAUGE:
 			table_cell(t, "%llu", (unsigned long long)m->g[mc->arg]);
 			break;
@@ -184,6 +276,16 @@ void metrics_reset_note(FILE *f, bool any_reset)
 {
 	if (any_reset)
 		fputs("* counters were reset in this interval: the row counts from the reset\n", f);
+}
+
+/* "logical_read" of the bytes counter "logical_read_bytes". */
+static const char *avg_key(int bytes)
+{
+	static char key[64];
+	const char *name = sb_counter_names[bytes];
+
+	snprintf(key, sizeof(key), "%.*s", (int)(strlen(name) - strlen("_bytes")), name);
+	return key;
 }
 
 static void json_ratio(struct json *j, const char *key, double v)
@@ -239,9 +341,25 @@ void metrics_json(struct json *j, const struct cli_dev *dev, const struct sb_met
 				json_null(j, "p50");
 				json_null(j, "p99");
 			}
+			json_obj(j, "ops");
+			for (int o = 0; o < SB_NR_OPS; o++) {
+				json_obj(j, sb_op_names[o]);
+				for (int i = 0; i < METRICS_NR_PCTS; i++)
+					if (m->have_op_pct[p][o])
+						json_u64(j, metrics_pct_keys[i], m->op_pct[p][o][i]);
+					else
+						json_null(j, metrics_pct_keys[i]);
+				json_end(j, '}');
+			}
+			json_end(j, '}');
 			json_end(j, '}');
 		}
 		json_end(j, '}');
 	}
+	json_obj(j, "avg_request_kib");
+	for (size_t c = 0; c < NMCOLS; c++)
+		if (mcols[c].kind == MC_AVG_KIB)
+			json_ratio(j, avg_key(mcols[c].arg), avg_kib(m, mcols[c].arg, mcols[c].arg2));
+	json_end(j, '}');
 	json_end(j, '}');
 }

@@ -15,6 +15,10 @@ struct sb_sample {
 	struct sb_latency lat;
 };
 
+#define METRICS_NR_PCTS 3	/* p50, p99, p99.9 */
+extern const double metrics_pcts[METRICS_NR_PCTS];
+extern const char *const metrics_pct_keys[METRICS_NR_PCTS];	/* "p50", "p99", "p999" */
+
 struct sb_metrics {
 	double interval;	/* seconds; 0 = totals since the last reset */
 	bool reset;		/* counters went backwards: values are since the reset */
@@ -24,6 +28,9 @@ struct sb_metrics {
 	bool lat_valid;			/* debugfs histograms were readable */
 	bool have_pct[SB_NR_PATHS];	/* the path saw requests */
 	uint64_t p50[SB_NR_PATHS], p99[SB_NR_PATHS];	/* ns */
+	/* per op: p50, p99, p99.9 (ns), when the op saw requests on the path */
+	bool have_op_pct[SB_NR_PATHS][SB_NR_OPS];
+	uint64_t op_pct[SB_NR_PATHS][SB_NR_OPS][METRICS_NR_PCTS];
 };
 
 /* Counters must be readable (else -errno); latency is optional (lat_err). */
@@ -36,9 +43,23 @@ double metrics_rate(const struct sb_metrics *m, enum stackblk_stat s);
 /* Sum of the per-op histograms of @path. */
 void latency_path_sum(const struct sb_latency *lat, int path, uint64_t *b);
 
-/* The stat/top table (one column table, sample.c): heading, then a row per device. */
-void metrics_table_init(struct table *t, bool interval);
-void metrics_row(struct table *t, const struct cli_dev *dev, const struct sb_metrics *m);
+/*
+ * The stat/top table (one column table, sample.c, with a fixed width per
+ * column): heading, then a row per device.  metrics_cols_pick() chooses the
+ * columns: the default view (within 100 characters) or all of them (@wide),
+ * then drops the least wanted until a row fits @max_width (0: no limit).
+ */
+#define METRICS_MAX_COLS 40
+struct metrics_cols {
+	int n;
+	unsigned char idx[METRICS_MAX_COLS];
+};
+void metrics_cols_pick(struct metrics_cols *cols, bool wide, int max_width);
+/* Characters of a row of @cols (the widths plus the two-space gaps). */
+int metrics_cols_width(const struct metrics_cols *cols);
+void metrics_table_init(struct table *t, const struct metrics_cols *cols, bool interval);
+void metrics_row(struct table *t, const struct metrics_cols *cols, const struct cli_dev *dev,
+		 const struct sb_metrics *m);
 /* After a table: explain the "*" of a row whose counters were reset. */
 void metrics_reset_note(FILE *f, bool any_reset);
 /* One device object (keys documented in stackblk.8). */

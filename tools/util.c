@@ -298,6 +298,16 @@ void sleep_seconds(double s)
 		;
 }
 
+void print_timestamp(void)
+{
+	char buf[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S%z", localtime_r(&now, &tm));
+	printf("%s\n", buf);
+}
+
 const char *errno_hint(int err)
 {
 	switch (err) {

@@ -53,6 +53,8 @@ bool parse_seconds(const char *s, double *v);	/* > 0, fractional allowed */
 double now_mono(void);
 double now_wall(void);
 void sleep_seconds(double s);
+/* -t: the local time as a line, ISO 8601 as iostat's S_TIME_FORMAT=ISO prints it. */
+void print_timestamp(void);
 
 /* Explain an errno from a root-only or configfs operation. */
 const char *errno_hint(int err);

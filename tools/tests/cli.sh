@@ -52,7 +52,7 @@ t_help() {
 	sb "$N4" --help
 	expect "--help" [ $RC -eq 0 ]
 	expect "--help lists commands" has "affinity" "$OUT"
-	for c in create remove list stat top depth latency affinity; do
+	for c in create remove list stat top depth latency affinity reset; do
 		sb "$N4" $c --help
 		expect "$c --help" [ $RC -eq 0 ]
 		expect "$c --help usage" has "Usage: stackblk $c" "$OUT"
@@ -69,8 +69,10 @@ t_usage_errors() {
 	expect "bad long option -> 2" [ $RC -eq 2 ]
 	expect "bad option message" has "stat: invalid option '--bogus'" "$ERR"
 	expect "hint" has "Try 'stackblk stat --help'" "$ERR"
-	sb "$N4" stat -x
-	expect "bad short option" has "invalid option '-x'" "$ERR"
+	sb "$N4" stat -z
+	expect "bad short option" has "invalid option '-z'" "$ERR"
+	sb "$N4" depth fast -x
+	expect "depth -x -> 2" [ $RC -eq 2 ]
 	sb "$N4" stat -c 3
 	expect "-c without -i -> 2" [ $RC -eq 2 ]
 	sb "$N4" stat -i 0
@@ -80,8 +82,14 @@ t_usage_errors() {
 	expect "missing argument message" has "needs an argument" "$ERR"
 	sb "$N4" depth
 	expect "depth without DEV -> 2" [ $RC -eq 2 ]
-	sb "$N4" depth fast -i 1
-	expect "depth -i -> 2" [ $RC -eq 2 ]
+	sb "$N4" depth fast -c 2
+	expect "depth -c without -i -> 2" [ $RC -eq 2 ]
+	sb "$N4" list -t
+	expect "list -t -> 2" [ $RC -eq 2 ]
+	sb "$N4" reset
+	expect "reset without DEV -> 2" [ $RC -eq 2 ]
+	sb "$N4" reset fast extra
+	expect "reset extra arg -> 2" [ $RC -eq 2 ]
 	sb "$N4" create x
 	expect "create without --backing -> 2" [ $RC -eq 2 ]
 	sb "$N4" create x --backing /dev/x --depth 0
@@ -108,7 +116,7 @@ t_no_module() {
 }
 
 t_unknown_device() {
-	for c in stat depth latency affinity; do
+	for c in stat depth latency affinity reset; do
 		sb "$N4" $c nope
 		expect "$c nope: exit 1" [ $RC -eq 1 ]
 		expect "$c nope: message" has "nope: no such stackblk device" "$ERR"
@@ -154,9 +162,28 @@ t_stat_json_matches_sysfs() {
 t_stat_human() {
 	sb "$N2" stat
 	expect "rc" [ $RC -eq 0 ]
-	expect "header" has "DEVICE     L_r   L_w  L_rMB  L_wMB  P_r   P_w  P_rMB  P_wMB  AMP_B  AMP_OPS  merged  split  rmw" "$OUT"
-	expect "stackblk1 row" has "stackblk1    0   100   0.00   6.55    0   200   0.00   6.55   1.00     2.00       0    100    0" "$OUT"
+	expect "header" has "DEVICE          L_r      L_w    L_rMB    L_wMB  AMP_B  AMP_OPS    err    L_rp99    L_wp99  inflight" "$OUT"
+	expect "stackblk1 row" has "stackblk1         0      100     0.00     6.55   1.00     2.00      0         -     7.9us         1" "$OUT"
+	expect "fits 100 columns" [ "$(awk '{ if (length > m) m = length } END { print m }' <<<"$OUT")" -le 100 ]
 	expect "no stderr" [ -z "$ERR" ]
+	sb "$N2" stat -x
+	expect "-x: rc" [ $RC -eq 0 ]
+	expect "-x: every column" has "P_rMB    P_wMB   P_rsz   P_wsz  AMP_B  AMP_OPS    merged    split    rmw    err    tmout    L_rp50" "$OUT"
+	expect "-x: split row" has "    6.55       -    32.0   1.00     2.00         0      100      0      0        0         -" "$OUT"
+}
+
+# fixed widths: every report of an interval run has the same column positions
+t_stat_fixed_widths() {
+	local a
+	cp -a "$N2" "$TMP/fw"
+	echo 123456789 >"$TMP/fw/sys/block/stackblk1/stackblk/stats/logical_write_ios"
+	sb "$TMP/fw" stat -i 0.05 -c 2 -t
+	expect "rc" [ $RC -eq 0 ]
+	expect "2 timestamps" [ "$(grep -cE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}[+-][0-9]{4}$' <<<"$OUT")" -eq 2 ]
+	a=$(grep -v '^[0-9]' <<<"$OUT" | awk 'NF { print length }' | sort -u)
+	expect "one line length in every report (got $a)" [ "$(wc -l <<<"$a")" -eq 1 ]
+	sb "$TMP/fw" stat
+	expect "a wide total still the same heading" has "DEVICE          L_r      L_w    L_rMB" "$OUT"
 }
 
 t_stat_without_debugfs() {
@@ -164,7 +191,7 @@ t_stat_without_debugfs() {
 	OUT=$(STACKBLK_ROOT=$N4 STACKBLK_DEBUGFS=$TMP/nodebugfs "${VG[@]}" ./stackblk stat -i 0.05 -c 3 2>"$TMP/err")
 	RC=$? ERR=$(cat "$TMP/err")
 	expect "rc" [ $RC -eq 0 ]
-	expect "dash for latency" has "  -      -      -      -  " "$OUT"
+	expect "dash for latency" has "         -         -  " "$OUT"
 	n=$(grep -c "latency percentiles unavailable" <<<"$ERR")
 	expect "said once on stderr (got $n)" [ "$n" -eq 1 ]
 	expect "why" has "debugfs not mounted" "$ERR"
@@ -281,8 +308,36 @@ t_positional_interval() {
 	expect "top 0.05 2: 2 frames" [ "$(grep -c '^stackblk top' <<<"$OUT")" -eq 2 ]
 	sb "$N4" affinity fast 0.05 2 --json
 	expect "affinity DEV 0.05 2: 2 reports" [ "$(wc -l <<<"$OUT")" -eq 2 ]
-	sb "$N4" depth fast 1
-	expect "depth takes no interval -> 2" [ $RC -eq 2 ]
+	sb "$N4" depth fast 0.05 2
+	expect "depth DEV 0.05 2: rc" [ $RC -eq 0 ]
+	expect "depth DEV 0.05 2: 2 reports" [ "$(grep -c '^stackblk0: interval 0.05s' <<<"$OUT")" -eq 2 ]
+	sb "$N4" latency fast 0.05 2 --json
+	expect "latency DEV 0.05 2: 2 reports" [ "$(wc -l <<<"$OUT")" -eq 2 ]
+}
+
+# depth and latency in interval mode: each report holds that interval's deltas
+t_hist_interval() {
+	local i
+	sb "$N4" depth fast -i 0.05 -c 2 --json
+	expect "depth: rc" [ $RC -eq 0 ]
+	expect "depth: zero dispatches, gauges as sampled" json_check "d['interval'] == 0.05 and \
+d['reset'] is False and all(sum(h['buckets']) == 0 for h in d['hctx']) and d['max'] == 8"
+	sb "$N4" latency fast -i 0.05 -c 1
+	expect "latency: nothing in the interval" has "stackblk0: no completed requests in this interval" "$OUT"
+	# a reset between two samples: the report counts from the reset and says so
+	cp -a "$N4" "$TMP/lr"
+	STACKBLK_ROOT=$TMP/lr "${VG[@]}" ./stackblk latency fast 0.5 2 --json >"$TMP/lr.out" 2>"$TMP/lr.err" &
+	i=0
+	while [ ! -s "$TMP/lr.out" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	sed -i 's/^\(logical write\) .*/\1 5 500 0 0 0 5/' "$TMP/lr/sys/kernel/debug/stackblk/stackblk0/latency"
+	wait $!
+	RC=$? OUT=$(cat "$TMP/lr.out") ERR=$(cat "$TMP/lr.err")
+	expect "latency reset: rc" [ $RC -eq 0 ]
+	expect "latency reset: 2 reports" [ "$(wc -l <<<"$OUT")" -eq 2 ]
+	OUT=$(head -n 1 "$TMP/lr.out")
+	expect "latency reset: first report" json_check "d['reset'] is False and d['latency'][1]['count'] == 0"
+	OUT=$(tail -n 1 "$TMP/lr.out")
+	expect "latency reset: second report" json_check "d['reset'] is True and d['latency'][1]['count'] == 5"
 }
 
 t_collect_off() {
@@ -308,6 +363,101 @@ t_top() {
 	sb "$N2" top -i 0.05 -c 2 --json
 	expect "json frames" json_check "len(d['devices']) == 2"
 	expect "2 json lines" [ "$(wc -l <<<"$OUT")" -eq 2 ]
+}
+
+# top as a user sees it: in a terminal 100 (and 70) columns wide, under tmux
+# (its own server socket); q must end it, with the terminal's modes restored.
+# wait_for SECONDS CMD...: poll CMD every 0.05 s, at most SECONDS
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.05
+	done
+}
+pane_has() { tmux -S "$TMP/tmux.sock" capture-pane -p -J -t top | grep -q -- "$1"; }
+top_in_tmux() {
+	local width=$1 opts=$2 screen widest
+	rm -f "$TMP/top.rc" "$TMP/top.stty"
+	tmux -S "$TMP/tmux.sock" kill-server 2>/dev/null
+	tmux -S "$TMP/tmux.sock" new-session -d -s top -x "$width" -y 30 -c "$PWD" \
+		"STACKBLK_ROOT=$N4 ${VG_CMD:+$VG_CMD --log-file=$TMP/vg-top.log} ./stackblk top -i 0.2 $opts; \
+echo \$? >$TMP/top.rc.tmp; stty -a >$TMP/top.stty; mv $TMP/top.rc.tmp $TMP/top.rc; sleep 30"
+	expect "$width cols: top draws its frame" wait_for 20 pane_has "^stackblk0 "
+	screen=$(tmux -S "$TMP/tmux.sock" capture-pane -p -J -t top)
+	widest=$(awk '{ sub(/ +$/, ""); if (length > m) m = length } END { print m }' <<<"$screen")
+	OUT=$screen RC=- ERR=""
+	expect "$width cols: no line wider than the terminal (widest $widest)" [ "$widest" -le "$width" ]
+	expect "$width cols: heading" grep -q "^stackblk top - .*(q quits)" <<<"$screen"
+	expect "$width cols: column heading" grep -q "^DEVICE  *L_r/s  *L_w/s" <<<"$screen"
+	tmux -S "$TMP/tmux.sock" send-keys -t top q
+	expect "$width cols: q ends top within 5 s" wait_for 5 test -e "$TMP/top.rc"
+	expect "$width cols: exit 0 (got $(cat "$TMP/top.rc" 2>/dev/null))" [ "$(cat "$TMP/top.rc" 2>/dev/null)" = 0 ]
+	expect "$width cols: echo and icanon restored" grep -qE '(^| )icanon .*(^| )echo ' "$TMP/top.stty"
+	tmux -S "$TMP/tmux.sock" kill-server 2>/dev/null
+}
+
+t_top_tmux() {
+	if ! command -v tmux >/dev/null; then
+		echo "# top_tmux skipped: tmux is not installed (tests/setup.sh installs it)" >&2
+		return
+	fi
+	top_in_tmux 100 ""
+	top_in_tmux 70 "-x"
+	OUT=$(cat "$TMP/vg-top.log" 2>/dev/null) RC=-
+	expect "valgrind quiet in the terminal" [ -z "$OUT" ]
+}
+
+t_reset() {
+	rw_copy "$N4"
+	echo 0 >"$TMP/rw/sys/block/stackblk0/stackblk/reset"
+	sb "$TMP/rw" reset fast
+	expect "rc" [ $RC -eq 0 ]
+	expect "wrote 1" [ "$(cat "$TMP/rw/sys/block/stackblk0/stackblk/reset")" = 1 ]
+	expect "silent" [ -z "$OUT$ERR" ]
+	rm "$TMP/rw/sys/block/stackblk0/stackblk/reset"
+	sb "$TMP/rw" reset /dev/stackblk0
+	expect "no reset file: exit 1" [ $RC -eq 1 ]
+	expect "no reset file: message" has "reset: stackblk0: cannot write $TMP/rw/sys/block/stackblk0/stackblk/reset: No such file" "$ERR"
+	if [ "$(id -u)" -ne 0 ]; then
+		echo 0 >"$TMP/rw/sys/block/stackblk0/stackblk/reset"
+		chmod 444 "$TMP/rw/sys/block/stackblk0/stackblk/reset"
+		sb "$TMP/rw" reset fast
+		expect "EACCES: root" has "(must be root)" "$ERR"
+	fi
+	sb "$N4" reset spare
+	expect "unpowered: exit 1" [ $RC -eq 1 ]
+	sb "$TMP/empty" reset fast
+	expect "no module: exit 1" [ $RC -eq 1 ]
+}
+
+# every --json output carries the CLI's version
+t_json_version() {
+	local v c
+	v=$(./stackblk --version | cut -d' ' -f2)
+	for c in "list" "stat" "stat fast -i 0.05 -c 1" "top -i 0.05 -c 1" "depth fast" \
+		 "depth fast 0.05 1" "latency fast" "affinity fast" "affinity fast 0.05 1"; do
+		# shellcheck disable=SC2086
+		sb "$N4" $c --json
+		expect "$c: version $v" json_check "d['version'] == '$v'"
+	done
+}
+
+# -t: a local ISO 8601 time before each report, never inside JSON lines
+t_timestamps() {
+	local c re='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{4}$'
+	for c in "stat fast" "depth fast" "latency fast" "affinity fast"; do
+		# shellcheck disable=SC2086
+		sb "$N4" $c -t 0.05 2
+		expect "$c -t: rc" [ $RC -eq 0 ]
+		expect "$c -t: 2 timestamps" [ "$(grep -cE "$re" <<<"$OUT")" -eq 2 ]
+		# shellcheck disable=SC2086
+		sb "$N4" $c -t
+		expect "$c -t: first line" grep -qE "$re" <<<"$(head -n 1 <<<"$OUT")"
+	done
+	sb "$N4" stat -t 0.05 1 --json
+	expect "json: no timestamp line" json_check "d['version']"
 }
 
 # a writable copy of fixture $1 in $TMP/rw
@@ -379,7 +529,8 @@ and all(v['verified'] for v in d['msix']['vectors'])"
 }
 
 for name in help usage_errors no_module unknown_device list stat_json_matches_sysfs stat_human \
-	    stat_without_debugfs stat_interval depth latency affinity_nvme affinity_not_pci \
-	    affinity_interval positional_interval collect_off top create_errors remove real_fixtures; do
+	    stat_fixed_widths stat_without_debugfs stat_interval depth latency affinity_nvme affinity_not_pci \
+	    affinity_interval positional_interval hist_interval collect_off top top_tmux reset \
+	    json_version timestamps create_errors remove real_fixtures; do
 	t $name
 done

@@ -581,11 +581,13 @@ static void test_metrics_reset(void)
 		      sb_counter_names[i]);
 	{	/* the human table marks the row and explains the mark */
 		struct cli_dev dev = { .index = 0, .node = "stackblk0" };
+		struct metrics_cols cols;
 		struct table t;
 		char *out;
 
-		metrics_table_init(&t, true);
-		metrics_row(&t, &dev, &m);
+		metrics_cols_pick(&cols, false, 0);
+		metrics_table_init(&t, &cols, true);
+		metrics_row(&t, &cols, &dev, &m);
 		CAPTURE(out, { table_print(&t, f); metrics_reset_note(f, m.reset); });
 		table_free(&t);
 		CHECK(strstr(out, "\nstackblk0* ") && strstr(out, "\n* counters were reset"),
@@ -686,7 +688,7 @@ static void test_metrics_json(void)
 	struct sb_sample a, b;
 	struct sb_metrics m;
 	struct json j;
-	char *out, expr[512];
+	char *out, expr[1024];
 
 	take("nvme-4cpu-612", &a, 1);
 	metrics_compute(NULL, &a, &m);
@@ -696,7 +698,13 @@ static void test_metrics_json(void)
 		 "d['counters']['logical_write_ios'] == 1000 and "
 		 "d['amplification'] == {'bytes': 1.0, 'ops': 1.0} and "
 		 "d['rates'] is None and d['interval'] is None and "
-		 "d['latency_ns']['logical'] == {'p50': 126976, 'p99': 253952} and "
+		 "d['latency_ns']['logical']['p50'] == 126976 and "
+		 "d['latency_ns']['logical']['p99'] == 253952 and "
+		 "d['latency_ns']['logical']['ops']['write'] == "
+		 "{'p50': 63488, 'p99': 253952, 'p999': 2031616} and "
+		 "d['latency_ns']['physical']['ops']['other']['p999'] is None and "
+		 "d['avg_request_kib'] == {'logical_read': 16, 'logical_write': 4, "
+		 "'physical_read': 16, 'physical_write': 4} and "
 		 "d['inflight_max'] == 8 and d['device'] == 'stackblk0' and "
 		 "len(d['counters']) == %d", SB_NR_STATS);
 	CHECK(json_ok(out, expr), "totals json: %s", out);
@@ -719,25 +727,70 @@ static void test_metrics_json(void)
 	free(out);
 }
 
-static void test_metrics_table(void)
+/* the table of stat: @wide or the default view, fitted into @max_width (NULL: failed) */
+static char *metrics_table_text(const struct sb_metrics *m, bool wide, int max_width)
 {
 	struct cli_dev dev = { .index = 0, .node = "stackblk0" };
+	struct metrics_cols cols;
+	struct table t;
+	char *out = NULL;
+	size_t len;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f)
+		return NULL;
+	metrics_cols_pick(&cols, wide, max_width);
+	metrics_table_init(&t, &cols, false);
+	metrics_row(&t, &cols, &dev, m);
+	table_print(&t, f);
+	fclose(f);
+	table_free(&t);
+	return out;
+}
+
+/* the longest line of @s */
+static size_t max_line(const char *s)
+{
+	size_t max = 0;
+
+	while (*s) {
+		size_t len = strcspn(s, "\n");
+
+		if (len > max)
+			max = len;
+		s += len + (s[len] == '\n');
+	}
+	return max;
+}
+
+static void test_metrics_table(void)
+{
 	struct sb_sample a;
 	struct sb_metrics m;
-	struct table t;
 	char *out;
 
 	take("nvme-4cpu-612", &a, 1);
 	metrics_compute(NULL, &a, &m);
-	metrics_table_init(&t, false);
-	metrics_row(&t, &dev, &m);
-	CAPTURE(out, table_print(&t, f));
-	table_free(&t);
-	CHECK(strstr(out, "DEVICE     L_r   L_w  L_rMB  L_wMB") &&
-	      strstr(out, "stackblk0  800  1000  13.11   4.10") &&
-	      strstr(out, "1.00     1.00") && strstr(out, "127.0us  254.0us  63.5us  127.0us"),
-	      "table:\n%s", out);
+	out = metrics_table_text(&m, false, 0);
+	CHECK(out && strstr(out, "DEVICE          L_r      L_w    L_rMB    L_wMB  AMP_B  AMP_OPS    err"
+		      "    L_rp99    L_wp99  inflight\n") &&
+	      strstr(out, "stackblk0       800     1000    13.11     4.10   1.00     1.00      0"
+		      "   254.0us   254.0us         0\n") && max_line(out) <= 100,
+	      "default table:\n%s", out);
 	free(out);
+	out = metrics_table_text(&m, true, 0);
+	CHECK(out && strstr(out, "   L_rsz   L_wsz ") && strstr(out, "  err    tmout ") &&
+	      strstr(out, "    16.0     4.0 ") &&
+	      strstr(out, "   127.0us   254.0us    63.5us   127.0us"),
+	      "wide table:\n%s", out);
+	free(out);
+	/* top drops columns to fit; DEVICE, L_r, L_w and AMP_B (35) always stay */
+	for (int w = 20; w <= 300; w += 10) {
+		out = metrics_table_text(&m, true, w);
+		CHECK(out && max_line(out) <= (size_t)(w < 35 ? 35 : w) && strstr(out, "AMP_B"),
+		      "wide table in %d columns:\n%s", w, out);
+		free(out);
+	}
 }
 
 int main(void)

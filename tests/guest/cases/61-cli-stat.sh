@@ -60,7 +60,7 @@ must_wait 60 "the first stat sample" test -s "$IJ"
 sb_fio w2 120 --filename="$SB_DEV" --ioengine=libaio --rw=randwrite --bs=4k --size=8M \
 	--iodepth=4 --offset=16M
 must_wait 30 "stat to count fio's 2048 writes" writes_seen 2048 0
-echo 1 >"$Q/stackblk/reset"
+"$SB" reset "stackblk$SB_IDX" || fail "stackblk reset failed"
 sb_fio w3 120 --filename="$SB_DEV" --ioengine=libaio --rw=randwrite --bs=4k --size=1M \
 	--iodepth=4 --offset=32M
 must_wait 30 "stat to flag the reset and count 256 writes after it" writes_seen 2048 256

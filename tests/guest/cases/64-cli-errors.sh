@@ -31,7 +31,7 @@ expect_cli 2 "-c/--count needs -i/--interval" "$SB" stat -c 2
 expect_cli 2 "unknown command 'frob'" "$SB" frob
 expect_cli 2 "bad --depth" "$SB" create x --backing "$SB_BACKING" --depth 5000
 
-# not root: configfs writes and debugfs reads say so; stat still works
+# not root: configfs writes, debugfs reads and reset say so; stat still works
 cp "$SB" /tmp/stackblk-cli && chmod 755 /tmp/stackblk-cli
 nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups /tmp/stackblk-cli)
 expect_cli 1 "must be root" "${nobody[@]}" create x --backing "$SB_BACKING"
@@ -41,7 +41,10 @@ out=$("${nobody[@]}" stat "stackblk$SB_IDX" -i 0.2 -c 3 2>"$SB_ART/err") ||
 	fail "stat as non-root failed: $(cat "$SB_ART/err")"
 [ "$(grep -c 'latency percentiles unavailable: debugfs is readable by root only' "$SB_ART/err")" -eq 1 ] ||
 	fail "non-root stat: expected the latency note once on stderr: $(cat "$SB_ART/err")"
-grep -Eq "^stackblk$SB_IDX .* - +- +- +- " <<<"$out" || fail "non-root stat: no '-' latency columns"
+# the default view ends with L_rp99, L_wp99, inflight
+grep -Eq "^stackblk$SB_IDX .* - +- +[0-9]+$" <<<"$out" || fail "non-root stat: no '-' latency columns"
+expect_cli 1 "must be root" "${nobody[@]}" reset "stackblk$SB_IDX"
+expect_cli 2 "missing DEV" "$SB" reset
 sb_destroy e
 sb_unload
 exit 0
