@@ -33,15 +33,17 @@ struct sample_opts {
 	bool timestamp;		/* -t: a local time line before each report */
 	bool allow_wide;	/* set by the caller: -x is an option of this command */
 	bool wide;		/* -x: every column */
+	const char *columns;	/* -o LIST: these columns (stat, top), NULL: the view's */
 };
 
-#define SAMPLE_SHORTOPTS "i:c:jtxh"
+#define SAMPLE_SHORTOPTS "i:c:jtxo:h"
 #define SAMPLE_LONGOPTS \
 	{ "interval", required_argument, NULL, 'i' }, \
 	{ "count", required_argument, NULL, 'c' }, \
 	{ "json", no_argument, NULL, 'j' }, \
 	{ "timestamp", no_argument, NULL, 't' }, \
 	{ "extended", no_argument, NULL, 'x' }, \
+	{ "output", required_argument, NULL, 'o' }, \
 	{ "help", no_argument, NULL, 'h' }
 
 /* Report getopt_long's '?' or ':' result @c; returns EXIT_USAGE. */

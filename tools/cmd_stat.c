@@ -14,7 +14,8 @@
 #include "sample.h"
 
 static const char stat_usage[] =
-"Usage: stackblk stat [DEV...] [interval [count]] [-i SECONDS [-c COUNT]] [-t] [-x] [--json]\n"
+"Usage: stackblk stat [DEV...] [interval [count]] [-i SECONDS [-c COUNT]] [-t]\n"
+"       [-x | -o LIST] [--json]\n"
 "Logical vs physical IOPS and MB/s, average request size, amplification,\n"
 "merged/split/rmw, errors and timeouts, latency p50/p99/p99.9 per op, in\n"
 "flight and max depth.  Without -i: totals since the last reset.  DEV is a\n"
@@ -25,17 +26,20 @@ static const char stat_usage[] =
 "  -c, --count COUNT        stop after COUNT reports\n"
 "  -t, --timestamp          print the local time before each report\n"
 "  -x, --extended           every column (the wide view)\n"
+"  -o, --output LIST        these columns, comma separated (as headed; DEVICE\n"
+"                           always comes first), e.g. -o L_w,P_r,P_w,AMP_B,split,rmw\n"
 "  -j, --json               one JSON object per report (NDJSON)\n"
 "  -h, --help               this help\n";
 
 static const char top_usage[] =
-"Usage: stackblk top [interval [count]] [-i SECONDS] [-c COUNT] [-x] [--json]\n"
+"Usage: stackblk top [interval [count]] [-i SECONDS] [-c COUNT] [-x | -o LIST] [--json]\n"
 "Live view of every device, busiest first, redrawn every interval (default 1 s).\n"
 "q quits.  Columns that do not fit the terminal's width are left out.  When\n"
 "stdout is not a terminal the frames are printed one after another.\n\n"
 "  -i, --interval SECONDS   refresh interval (default 1)\n"
 "  -c, --count COUNT        stop after COUNT frames\n"
 "  -x, --extended           start from every column, not the default view\n"
+"  -o, --output LIST        these columns, comma separated (as stat -o), never dropped\n"
 "  -j, --json               one JSON object per frame (NDJSON)\n"
 "  -h, --help               this help\n";
 
@@ -121,6 +125,23 @@ static int advance(struct devstate *st, double interval)
 	return 0;
 }
 
+/* -o LIST or the view of -x; returns -1, or the exit status of a usage error. */
+static int pick_columns(const struct sample_opts *o, struct metrics_cols *cols, const char *cmd)
+{
+	const char *bad;
+
+	if (!o->columns) {
+		metrics_cols_pick(cols, o->wide, 0);
+		return -1;
+	}
+	bad = metrics_cols_parse(cols, o->columns);
+	if (!bad)
+		return -1;
+	fprintf(stderr, "stackblk: %s: unknown column '%s'; the columns are:\n  ", cmd, bad);
+	metrics_cols_list(stderr);
+	return EXIT_USAGE;
+}
+
 int cmd_stat(int argc, char **argv)
 {
 	struct sample_opts o = { .count = -1, .allow_wide = true };
@@ -131,7 +152,9 @@ int cmd_stat(int argc, char **argv)
 
 	if (ret >= 0)
 		return ret;
-	metrics_cols_pick(&cols, o.wide, 0);
+	ret = pick_columns(&o, &cols, "stat");
+	if (ret >= 0)
+		return ret;
 	if (!sb_require_module())
 		return EXIT_RUNTIME;
 	sb_note_collect();
@@ -314,6 +337,9 @@ int cmd_top(int argc, char **argv)
 		return ret;
 	if (optind < argc)
 		return usage_error("top", "unexpected argument '%s'", argv[optind]);
+	ret = pick_columns(&o, &cols, "top");
+	if (ret >= 0)
+		return ret;
 	if (!sb_require_module())
 		return EXIT_RUNTIME;
 	sb_note_collect();
@@ -337,7 +363,8 @@ int cmd_top(int argc, char **argv)
 			qsort(st, n, sizeof(*st), by_iops);
 			now = time(NULL);
 			strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
-			metrics_cols_pick(&cols, o.wide, term_width());
+			if (!o.columns)
+				metrics_cols_pick(&cols, o.wide, term_width());
 			if (!o.json) {
 				if (tty)
 					fputs("\033[H\033[2J", stdout);

@@ -117,6 +117,11 @@ int parse_sample_opts(int *argc, char **argv, const char *cmd, const char *usage
 				return usage_error(cmd, "invalid option '-x'");
 			o->wide = true;
 			break;
+		case 'o':
+			if (!o->allow_wide)
+				return usage_error(cmd, "invalid option '-o'");
+			o->columns = optarg;
+			break;
 		case 'h':
 			return show_help(usage);
 		default:

@@ -201,6 +201,39 @@ void metrics_cols_pick(struct metrics_cols *cols, bool wide, int max_width)
 	}
 }
 
+const char *metrics_cols_parse(struct metrics_cols *cols, const char *list)
+{
+	static char bad[32];
+	const char *p = list;
+
+	cols->n = 1;
+	cols->idx[0] = 0;	/* DEVICE */
+	while (*p) {
+		size_t len = strcspn(p, ","), c;
+
+		for (c = 0; c < NMCOLS; c++)
+			if ((strlen(mcols[c].head) == len && !strncmp(mcols[c].head, p, len)) ||
+			    (mcols[c].head_rate && strlen(mcols[c].head_rate) == len &&
+			     !strncmp(mcols[c].head_rate, p, len)))
+				break;
+		if (c == NMCOLS || (c && cols->n >= METRICS_MAX_COLS)) {
+			snprintf(bad, sizeof(bad), "%.*s", (int)len, p);
+			return bad;
+		}
+		if (c)
+			cols->idx[cols->n++] = c;
+		p += len + (p[len] == ',');
+	}
+	return NULL;
+}
+
+void metrics_cols_list(FILE *f)
+{
+	for (size_t c = 0; c < NMCOLS; c++)
+		fprintf(f, "%s%s", c ? "," : "", mcols[c].head);
+	fputc('\n', f);
+}
+
 void metrics_table_init(struct table *t, const struct metrics_cols *cols, bool interval)
 {
 	char align[METRICS_MAX_COLS + 1];

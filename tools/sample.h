@@ -55,6 +55,15 @@ struct metrics_cols {
 	unsigned char idx[METRICS_MAX_COLS];
 };
 void metrics_cols_pick(struct metrics_cols *cols, bool wide, int max_width);
+/*
+ * -o LIST: the columns named in the comma separated @list (headings as
+ * printed in either mode, e.g. L_w or L_w/s), in that order, DEVICE first
+ * whether named or not.  Returns NULL, or the first unknown name (in a
+ * static buffer) for the usage error.
+ */
+const char *metrics_cols_parse(struct metrics_cols *cols, const char *list);
+/* Print every column's heading, comma separated (the -o help). */
+void metrics_cols_list(FILE *f);
 /* Characters of a row of @cols (the widths plus the two-space gaps). */
 int metrics_cols_width(const struct metrics_cols *cols);
 void metrics_table_init(struct table *t, const struct metrics_cols *cols, bool interval);

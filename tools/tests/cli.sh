@@ -172,6 +172,21 @@ t_stat_human() {
 	expect "-x: split row" has "    6.55       -    32.0   1.00     2.00         0      100      0      0        0         -" "$OUT"
 }
 
+# -o: chosen columns in the given order, DEVICE first; a bad name lists them
+t_stat_columns() {
+	sb "$N2" stat -o L_w,L_wsz,P_r,P_w/s,P_wsz,AMP_B,split,rmw
+	expect "rc" [ $RC -eq 0 ]
+	expect "heading" [ "$(head -n1 <<<"$OUT")" = "DEVICE          L_w   L_wsz      P_r      P_w   P_wsz  AMP_B    split    rmw" ]
+	expect "split row" has "stackblk1       100    64.0        0      200    32.0   1.00      100      0" "$OUT"
+	sb "$N2" stat -o L_w,bogus
+	expect "bad: rc 2" [ $RC -eq 2 ]
+	expect "bad: named" has "unknown column 'bogus'" "$ERR"
+	expect "bad: lists the columns" has "DEVICE,L_r,L_w," "$ERR"
+	expect "bad: nothing on stdout" [ -z "$OUT" ]
+	sb "$N2" depth stackblk0 -o L_w
+	expect "depth has no -o" [ $RC -eq 2 ]
+}
+
 # fixed widths: every report of an interval run has the same column positions
 t_stat_fixed_widths() {
 	local a
@@ -529,7 +544,7 @@ and all(v['verified'] for v in d['msix']['vectors'])"
 }
 
 for name in help usage_errors no_module unknown_device list stat_json_matches_sysfs stat_human \
-	    stat_fixed_widths stat_without_debugfs stat_interval depth latency affinity_nvme affinity_not_pci \
+	    stat_columns stat_fixed_widths stat_without_debugfs stat_interval depth latency affinity_nvme affinity_not_pci \
 	    affinity_interval positional_interval hist_interval collect_off top top_tmux reset \
 	    json_version timestamps create_errors remove real_fixtures; do
 	t $name
