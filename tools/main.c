@@ -25,6 +25,7 @@ static const struct {
 	{ "depth",    cmd_depth,    "per hardware context queue depth and its histogram" },
 	{ "latency",  cmd_latency,  "latency histograms with p50/p99/p99.9" },
 	{ "affinity", cmd_affinity, "submit x completion CPU matrix and the backing's MSI-X vectors" },
+	{ "record",   cmd_record,   "sample, then draw latency, affinity and depth as SVG" },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
