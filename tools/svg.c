@@ -173,7 +173,7 @@ double svg_logscale(uint64_t c, uint64_t max)
 {
 	if (!c)
 		return 0;
-	if (max <= 1)
+	if (c >= max)
 		return 1;
 	/* 1 maps to a visible 0.08, max to 1 */
 	return 0.08 + 0.92 * log((double)c) / log((double)max);
