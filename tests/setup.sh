@@ -28,6 +28,7 @@ PKGS=(
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	fio bpftrace dmsetup dkms sparse cryptsetup-bin util-linux
 	e2fsprogs coreutils mount diffutils procps
+	chromium fonts-dejavu-core	# tools/tests/svg-render.sh: record's SVGs, rendered
 )
 case ${1:-} in
 "") ;;
