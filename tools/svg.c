@@ -456,9 +456,9 @@ size_t svg_affinity(FILE *f, const struct svg_meta *m, const struct sb_completio
 	}
 	for (int k = 0; k < SB_NR_LOCALITY; k++)
 		sum[SB_NR_LOCALITY] += c->backing[k];
-	width = left + gw + 190 + 130;
-	if (width < 660)
-		width = 660;
+	width = left + gw + 200 + 90;
+	if (width < 600)
+		width = 600;
 	height = top + gh + 28 + tags_max * 14 + 76 + (msix->n ? msix->n + 1 : 1) * 15;
 	heading(f, (int)width, (int)height, "completion affinity", m);
 	text_styled(f, 16, 64 + HEAD, 12, INK, false,
@@ -539,7 +539,7 @@ size_t svg_affinity(FILE *f, const struct svg_meta *m, const struct sb_completio
 			k++;
 		}
 	}
-	legend(f, width - 92, top, gh > 120 ? gh : 120, max, "requests");
+	legend(f, left + gw + 200, top, gh > 120 ? gh : 120, max, "requests");
 	y = top + gh + 28 + tags_max * 14 + 10;
 	text_styled(f, 16, y, 11, INK, false, "Black frame: completed on the submitting CPU.");
 	text_styled(f, 16, y + 15, 11, INK, false, "Tags under a column: the backing's MSI-X "

@@ -82,7 +82,7 @@ render() {
 	size=$(python3 -c '
 import sys, xml.dom.minidom
 e = xml.dom.minidom.parse(sys.argv[1]).documentElement
-print("%d,%d" % (int(float(e.getAttribute("width"))), int(float(e.getAttribute("height")))))' "$svg") || {
+print("%d,%d" % (int(float(e.getAttribute("width"))), int(float(e.getAttribute("height")))))' "$svg" 2>/dev/null) || {
 		echo "not well-formed XML"
 		return 1
 	}
