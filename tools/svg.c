@@ -262,7 +262,7 @@ static void legend(FILE *f, double x, double y, double h, uint64_t max, const ch
 	for (uint64_t v = 1; v <= max; v *= 10) {
 		double ty = y + h - svg_logscale(v, max) * h;
 
-		if (v > 1 && (double)max / v < 2)
+		if (v > 1 && ty - y < 12)	/* would overlap the maximum's label */
 			break;
 		svg_line(f, x + 14, ty, x + 18, ty, INK);
 		svg_text(f, x + 21, ty + 4, "start", 10, 0, "%s", short_count(num, sizeof(num), v));
@@ -430,7 +430,7 @@ size_t svg_affinity(FILE *f, const struct svg_meta *m, const struct sb_completio
 	const double left = 96, top = 112 + HEAD;
 	size_t big = c->rows > c->cols ? c->rows : c->cols, cells = 0;
 	double cs = clampd(440.0 / (big ? big : 1), 14, 56);
-	double gw = cs * c->cols, gh = cs * c->rows, width, height, y;
+	double gw = cs * c->cols, gh = cs * c->rows, lh = gh > 120 ? gh : 120, width, height, y;
 	uint64_t max = 0, sum[SB_NR_LOCALITY + 1] = { 0 };
 	size_t tags_max = 0;
 	char rgb[8], num[32], tip[200];
@@ -459,7 +459,9 @@ size_t svg_affinity(FILE *f, const struct svg_meta *m, const struct sb_completio
 	width = left + gw + 200 + 90;
 	if (width < 600)
 		width = 600;
-	height = top + gh + 28 + tags_max * 14 + 76 + (msix->n ? msix->n + 1 : 1) * 15;
+	/* below the matrix, its tags and the legend: the notes, then the vectors */
+	y = top + (gh + 28 + tags_max * 14 > lh + 24 ? gh + 28 + tags_max * 14 : lh + 24) + 10;
+	height = y + 66 + (msix->n ? msix->n + 1 : 1) * 15;
 	heading(f, (int)width, (int)height, "completion affinity", m);
 	text_styled(f, 16, 64 + HEAD, 12, INK, false,
 		    "backing completion vs submitting CPU: same %.0f%%, cache-shared %.0f%%, remote %.0f%% of %llu",
@@ -539,11 +541,11 @@ size_t svg_affinity(FILE *f, const struct svg_meta *m, const struct sb_completio
 			k++;
 		}
 	}
-	legend(f, left + gw + 200, top, gh > 120 ? gh : 120, max, "requests");
-	y = top + gh + 28 + tags_max * 14 + 10;
+	legend(f, left + gw + 200, top, lh, max, "requests");
 	text_styled(f, 16, y, 11, INK, false, "Black frame: completed on the submitting CPU.");
-	text_styled(f, 16, y + 15, 11, INK, false, "Tags under a column: the backing's MSI-X "
-		    "vectors whose effective affinity includes that CPU.");
+	if (msix->n)
+		text_styled(f, 16, y + 15, 11, INK, false, "Tags under a column: the backing's "
+			    "MSI-X vectors whose effective affinity includes that CPU.");
 	y += 38;
 	if (!msix->n) {
 		text_styled(f, 16, y, 12, INK, false, "MSI-X vectors: %s",
