@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cmd_record.c - "record": sample a device, then draw latency, affinity and depth as SVG. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,13 +22,32 @@ static const char record_usage[] =
 "  depth.svg     queue depth histogram of each hardware context\n"
 "Without an interval: one picture of the totals since the last counter reset.\n"
 "With one: a heatmap column per interval; affinity and depth show the whole\n"
-"recording.  Needs debugfs (root).\n\n"
+"recording.  Ctrl-C (SIGINT) or SIGTERM ends the recording early: the\n"
+"intervals recorded so far are drawn.  Needs debugfs (root).\n\n"
 "  -i, --interval SECONDS   sample every SECONDS\n"
 "  -c, --count COUNT        intervals to record (needed with -i)\n"
 "      --svg DIR            write the pictures into DIR\n"
 "  -h, --help               this help\n";
 
 #define RECORD_MAX_COUNT 100000
+
+static volatile sig_atomic_t stop_recording;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_recording = 1;
+}
+
+/* SIGINT/SIGTERM end the recording after the interval under way. */
+static void catch_stop(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
 
 /* Everything one sampling instant reads. */
 struct reading {
@@ -269,6 +289,7 @@ int cmd_record(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	sb_note_collect();
+	catch_stop();
 	ret = reading_take(&dev, &first);
 	if (ret)
 		return ret;
@@ -276,6 +297,9 @@ int cmd_record(int argc, char **argv)
 	cols = xcalloc(d.ncols, sizeof(*cols));
 	if (o.interval <= 0)
 		latency_column(NULL, &first.s.lat, &cols[0]);
+	else
+		fprintf(stderr, "stackblk: record: %s: %ld intervals of %g s; Ctrl-C ends early and "
+			"draws what was recorded\n", dev.node, o.count, o.interval);
 	for (size_t i = 0; o.interval > 0 && i < d.ncols; i++) {
 		sleep_seconds(o.interval);
 		ret = reading_take(&dev, &cur);
@@ -286,6 +310,10 @@ int cmd_record(int argc, char **argv)
 			reading_free(&last);
 		last = cur;
 		have_last = true;
+		if (stop_recording && i + 1 < d.ncols) {
+			sb_err("record: stopped after %zu of %zu intervals", i + 1, d.ncols);
+			d.ncols = i + 1;
+		}
 	}
 	meta = (struct svg_meta){
 		.device = dev.node, .backing = dev.backing, .stages = dev.stages,

@@ -457,6 +457,32 @@ t_record_errors() {
 	expect "no files for usage errors" [ ! -e "$TMP/rec/x" ]
 }
 
-for name in record_totals record_interval record_errors; do
+# SIGINT ends the recording after the interval under way: the pictures are drawn.
+t_record_interrupt() {
+	local pid n
+	STACKBLK_ROOT=$N4 "${VG[@]}" ./stackblk record fast -i 0.2 -c 100000 --svg "$TMP/rec/int" \
+		>"$TMP/int.out" 2>"$TMP/int.err" &
+	pid=$!
+	# the notice is printed once the handler is in place; bounded wait (60 s)
+	for n in $(seq 600); do
+		grep -q "Ctrl-C ends early" "$TMP/int.err" && break
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -INT $pid
+	for n in $(seq 600); do
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 $pid 2>/dev/null && { kill -KILL $pid; WHY="record still running 60 s after SIGINT"; return; }
+	wait $pid
+	RC=$? OUT=$(cat "$TMP/int.out") ERR=$(cat "$TMP/int.err")
+	expect "rc 0 after SIGINT" [ $RC -eq 0 ]
+	expect "stopped early" has "record: stopped after" "$ERR"
+	expect "paths printed" has "$TMP/rec/int/depth.svg" "$OUT"
+	expect "well-formed" svg_ok "$TMP/rec/int/latency.svg"
+}
+
+for name in record_totals record_interval record_errors record_interrupt; do
 	t $name
 done
