@@ -427,9 +427,11 @@ static const char *queue_tag(const struct msix_vector *v)
 size_t svg_affinity(FILE *f, const struct svg_meta *m, const struct sb_completion *c,
 		    const struct msix_info *msix)
 {
-	const double left = 96, top = 112 + HEAD;
 	size_t big = c->rows > c->cols ? c->rows : c->cols, cells = 0;
 	double cs = clampd(440.0 / (big ? big : 1), 14, 56);
+	/* narrow columns: their CPU labels stand upright, with room above */
+	const bool upright = cs < 30 && c->group > 1 ? true : cs < 20;
+	const double left = 96, top = 112 + HEAD + (upright ? 24 : 0);
 	double gw = cs * c->cols, gh = cs * c->rows, lh = gh > 120 ? gh : 120, width, height, y;
 	uint64_t max = 0, sum[SB_NR_LOCALITY + 1] = { 0 };
 	size_t tags_max = 0;
@@ -469,13 +471,16 @@ size_t svg_affinity(FILE *f, const struct svg_meta *m, const struct sb_completio
 		    sum[SB_NR_LOCALITY] ? 100.0 * c->backing[SB_SHARED] / sum[SB_NR_LOCALITY] : 0.0,
 		    sum[SB_NR_LOCALITY] ? 100.0 * c->backing[SB_REMOTE] / sum[SB_NR_LOCALITY] : 0.0,
 		    (unsigned long long)sum[SB_NR_LOCALITY]);
-	svg_text(f, left + gw / 2, top - 30, "middle", 11, 0, "backing completion CPU");
+	svg_text(f, left + gw / 2, top - (upright ? 52 : 30), "middle", 11, 0, "backing completion CPU");
 	svg_text(f, 22, top + gh / 2, "middle", 11, -90, "submit CPU");
 	for (size_t col = 0; col < c->cols; col++) {
 		long a, b;
 
 		col_cpus(c, col, &a, &b);
-		if (a == b)
+		if (upright)
+			svg_text(f, left + (col + 0.5) * cs + 3, top - 5, "start", 9, -90,
+				 a == b ? "%ld" : "%ld-%ld", a, b);
+		else if (a == b)
 			svg_text(f, left + (col + 0.5) * cs, top - 8, "middle", 10, 0, "%ld", a);
 		else
 			svg_text(f, left + (col + 0.5) * cs, top - 8, "middle", 10, 0, "%ld-%ld", a, b);
