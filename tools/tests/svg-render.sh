@@ -9,7 +9,7 @@
 #                                       $SVG_PNG_DIR)
 #
 # One "PASS svg/<name>" / "FAIL svg/<name>: reason" line per picture, or one
-# "SKIP: chromium not installed".  A PNG passes when at least 2 % of its pixels
+# "SKIP svg/render: chromium not installed" ($CHROMIUM names another binary).  A PNG passes when at least 2 % of its pixels
 # are not near-white and it has at least 4 distinct colours (a blank page, an
 # error page or a broken-image icon does not).  Every Chromium run is bounded
 # by a timeout.  Run from tools/ (the Makefile's test target does).
@@ -17,8 +17,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
 CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
-if [ -z "$CHROMIUM" ]; then
-	echo "SKIP: chromium not installed (apt-get install chromium; tests/setup.sh does)"
+if [ -z "$CHROMIUM" ] || [ ! -x "$CHROMIUM" ]; then
+	# "SKIP name: why", as tests/run-all.sh shows (and does not count) it
+	echo "SKIP svg/render: chromium not installed (apt-get install chromium; tests/setup.sh does)"
 	exit 0
 fi
 TMP=$(mktemp -d)
