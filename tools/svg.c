@@ -477,9 +477,10 @@ size_t svg_affinity(FILE *f, const struct svg_meta *m, const struct sb_completio
 		long a, b;
 
 		col_cpus(c, col, &a, &b);
-		if (upright)
-			svg_text(f, left + (col + 0.5) * cs + 3, top - 5, "start", 9, -90,
-				 a == b ? "%ld" : "%ld-%ld", a, b);
+		if (upright && a == b)
+			svg_text(f, left + (col + 0.5) * cs + 3, top - 5, "start", 9, -90, "%ld", a);
+		else if (upright)
+			svg_text(f, left + (col + 0.5) * cs + 3, top - 5, "start", 9, -90, "%ld-%ld", a, b);
 		else if (a == b)
 			svg_text(f, left + (col + 0.5) * cs, top - 8, "middle", 10, 0, "%ld", a);
 		else
@@ -501,8 +502,14 @@ size_t svg_affinity(FILE *f, const struct svg_meta *m, const struct sb_completio
 			long a, b;
 
 			col_cpus(c, col, &a, &b);
-			snprintf(tip, sizeof(tip), "submitted on cpu%llu, completed on cpu%ld: %llu",
-				 (unsigned long long)c->row_cpu[r], a, (unsigned long long)v);
+			if (g == 1)
+				snprintf(tip, sizeof(tip), "submitted on cpu%llu, completed on cpu%ld: %llu",
+					 (unsigned long long)c->row_cpu[r], a, (unsigned long long)v);
+			else
+				snprintf(tip, sizeof(tip), "submitted on cpu%llu-%llu, completed on cpu%ld-%ld: %llu",
+					 (unsigned long long)c->row_cpu[r],
+					 (unsigned long long)(c->row_cpu[r] + g - 1), a, b,
+					 (unsigned long long)v);
 			svg_rect(f, left + col * cs, top + r * cs, cs, cs, v ? svg_ramp(rgb, t) : GREY,
 				 "cell", tip);
 			cells++;
