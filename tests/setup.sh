@@ -29,6 +29,7 @@ PKGS=(
 	fio bpftrace dmsetup dkms sparse cryptsetup-bin util-linux
 	e2fsprogs coreutils mount diffutils procps
 	tmux
+	chromium fonts-dejavu-core	# tools/tests/svg-render.sh: record's SVGs, rendered
 )
 case ${1:-} in
 "") ;;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "affinity.h"
 #include "cli.h"
 #include "debugfs.h"
 #include "device.h"
@@ -26,17 +27,7 @@ static const char affinity_usage[] =
 "Exit status 3 when a vector's effective affinity lies outside its hardware\n"
 "context's cpu_list (CHECK MISMATCH).\n";
 
-/* Everything one report shows: counts are totals or interval deltas. */
-struct affinity {
-	int comp_err;			/* 0: comp valid */
-	struct sb_completion comp;
-	int intr_err;			/* 0: intr valid */
-	struct interrupts intr;
-	struct msix_info msix;
-	bool reset;
-};
-
-static void affinity_take(const struct cli_dev *dev, struct affinity *a)
+void affinity_take(const struct cli_dev *dev, struct affinity *a)
 {
 	char *text;
 
@@ -50,7 +41,7 @@ static void affinity_take(const struct cli_dev *dev, struct affinity *a)
 	msix_discover(dev->backing, &a->intr, &a->msix);
 }
 
-static void affinity_free(struct affinity *a)
+void affinity_free(struct affinity *a)
 {
 	completion_free(&a->comp);
 	interrupts_free(&a->intr);

@@ -22,6 +22,7 @@ static const struct {
 	{ "latency",  cmd_latency,  "latency histograms with p50/p99/p99.9" },
 	{ "affinity", cmd_affinity, "submit x completion CPU matrix and the backing's MSI-X vectors" },
 	{ "reset",    cmd_reset,    "zero a device's counters and histograms (root)" },
+	{ "record",   cmd_record,   "sample, then draw latency, affinity and depth as SVG" },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -549,3 +549,106 @@ for name in help usage_errors no_module unknown_device list stat_json_matches_sy
 	    json_version timestamps create_errors remove real_fixtures; do
 	t $name
 done
+
+# --- record: SVG pictures -----------------------------------------------------
+R612=$FX/real-6.12.118+deb12-4cpu/tree
+# svg_ok FILE: well-formed XML whose root is <svg>
+svg_ok() {
+	python3 -c 'import sys, xml.dom.minidom
+assert xml.dom.minidom.parse(sys.argv[1]).documentElement.tagName == "svg"' "$1" 2>/dev/null
+}
+cells() { grep -o 'class="'"$2"'"' "$1" | wc -l; }
+
+# Without an interval: the totals since the reset, so a fixture gives a full picture.
+t_record_totals() {
+	local p
+	sb "$R612" record stackblk0 --svg "$TMP/rec/a b"
+	expect "rc" [ $RC -eq 0 ]
+	expect "paths printed" [ "$OUT" = "$TMP/rec/a b/latency.svg"$'\n'"$TMP/rec/a b/affinity.svg"$'\n'"$TMP/rec/a b/depth.svg" ]
+	for p in latency affinity depth; do
+		expect "$p.svg well-formed" svg_ok "$TMP/rec/a b/$p.svg"
+	done
+	expect "latency cells" [ "$(cells "$TMP/rec/a b/latency.svg" cell)" -gt 10 ]
+	expect "affinity: 4x4 cells" [ "$(cells "$TMP/rec/a b/affinity.svg" cell)" -eq 16 ]
+	expect "affinity: 4 vectors marked" [ "$(cells "$TMP/rec/a b/affinity.svg" vector)" -eq 4 ]
+	expect "depth bars" [ "$(cells "$TMP/rec/a b/depth.svg" bar)" -ge 4 ]
+	expect "title" grep -q "stackblk0 → nvme0n1, stages: none (passthrough)" "$TMP/rec/a b/latency.svg"
+	expect "since reset" grep -q "totals since the last counter reset" "$TMP/rec/a b/depth.svg"
+	expect "no temporary files left" [ -z "$(find "$TMP/rec" -name '.*.tmp')" ]
+}
+
+# With an interval: deltas of a fixture are zero, the pictures are still whole.
+t_record_interval() {
+	sb "$N4" record fast -i 0.05 -c 2 --svg "$TMP/rec/iv"
+	expect "rc" [ $RC -eq 0 ]
+	expect "well-formed" svg_ok "$TMP/rec/iv/latency.svg"
+	expect "no cells for zero deltas" [ "$(cells "$TMP/rec/iv/latency.svg" cell)" -eq 0 ]
+	expect "interval in title" grep -q "every 0.05 s" "$TMP/rec/iv/latency.svg"
+	expect "affinity still 16 cells" [ "$(cells "$TMP/rec/iv/affinity.svg" cell)" -eq 16 ]
+	sb "$N4" record fast 0.05 2 --svg="$TMP/rec/pos"
+	expect "positional interval count" [ $RC -eq 0 ]
+	expect "positional: 3 files" [ "$(ls "$TMP/rec/pos" | wc -l)" -eq 3 ]
+	expect "positional: every" grep -q "every 0.05 s" "$TMP/rec/pos/depth.svg"
+}
+
+t_record_errors() {
+	sb "$N4" record --help
+	expect "--help" [ $RC -eq 0 ]
+	expect "--help usage" has "Usage: stackblk record" "$OUT"
+	sb "$N4" record fast
+	expect "no --svg -> 2" [ $RC -eq 2 ]
+	expect "no --svg message" has "record: missing --svg DIR" "$ERR"
+	sb "$N4" record fast --svg
+	expect "--svg needs an argument" has "option '--svg' needs an argument" "$ERR"
+	sb "$N4" record fast -i 1 --svg "$TMP/rec/x"
+	expect "-i without -c -> 2" [ $RC -eq 2 ]
+	expect "-i without -c message" has "needs -c/--count" "$ERR"
+	sb "$N4" record fast -c 0 -i 1 --svg "$TMP/rec/x"
+	expect "-c 0 -> 2" [ $RC -eq 2 ]
+	sb "$N4" record fast --json --svg "$TMP/rec/x"
+	expect "--json -> 2" [ $RC -eq 2 ]
+	sb "$N4" record --svg "$TMP/rec/x"
+	expect "no DEV -> 2" has "missing DEV" "$ERR"
+	sb "$N4" record nope --svg "$TMP/rec/x"
+	expect "unknown device -> 1" [ $RC -eq 1 ]
+	: >"$TMP/rec-file"
+	sb "$N4" record fast --svg "$TMP/rec-file/sub"
+	expect "uncreatable dir -> 1" [ $RC -eq 1 ]
+	expect "uncreatable dir message" has "record: cannot create directory $TMP/rec-file/sub" "$ERR"
+	OUT=$(STACKBLK_ROOT=$N4 STACKBLK_DEBUGFS=$TMP/nodebugfs "${VG[@]}" ./stackblk record fast --svg "$TMP/rec/nodbg" 2>"$TMP/err")
+	RC=$? ERR=$(cat "$TMP/err")
+	expect "no debugfs -> 1" [ $RC -eq 1 ]
+	expect "no debugfs: why" has "debugfs not mounted" "$ERR"
+	expect "no debugfs: nothing written" [ -z "$(ls -A "$TMP/rec/nodbg" 2>/dev/null)" ]
+	expect "no files for usage errors" [ ! -e "$TMP/rec/x" ]
+}
+
+# SIGINT ends the recording after the interval under way: the pictures are drawn.
+t_record_interrupt() {
+	local pid n
+	STACKBLK_ROOT=$N4 "${VG[@]}" ./stackblk record fast -i 0.2 -c 100000 --svg "$TMP/rec/int" \
+		>"$TMP/int.out" 2>"$TMP/int.err" &
+	pid=$!
+	# the notice is printed once the handler is in place; bounded wait (60 s)
+	for n in $(seq 600); do
+		grep -q "Ctrl-C ends early" "$TMP/int.err" && break
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -INT $pid
+	for n in $(seq 600); do
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 $pid 2>/dev/null && { kill -KILL $pid; WHY="record still running 60 s after SIGINT"; return; }
+	wait $pid
+	RC=$? OUT=$(cat "$TMP/int.out") ERR=$(cat "$TMP/int.err")
+	expect "rc 0 after SIGINT" [ $RC -eq 0 ]
+	expect "stopped early" has "record: stopped after" "$ERR"
+	expect "paths printed" has "$TMP/rec/int/depth.svg" "$OUT"
+	expect "well-formed" svg_ok "$TMP/rec/int/latency.svg"
+}
+
+for name in record_totals record_interval record_errors record_interrupt; do
+	t $name
+done

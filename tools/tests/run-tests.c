@@ -19,6 +19,7 @@
 #include "json.h"
 #include "msix.h"
 #include "sample.h"
+#include "svg.h"
 #include "util.h"
 
 static char why[1024];
@@ -793,6 +794,133 @@ static void test_metrics_table(void)
 	}
 }
 
+/* Occurrences of @needle in @hay. */
+static size_t count_str(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* The shape of a whole SVG document: its prolog, balanced elements, only our entities. */
+static void check_svg_doc(const char *doc, const char *what)
+{
+	static const char *const balanced[][2] = {
+		{ "<svg ", "</svg>" }, { "<text ", "</text>" }, { "<title>", "</title>" },
+	};
+
+	CHECK(!strncmp(doc, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg ", 44),
+	      "%s: prolog", what);
+	CHECK(strlen(doc) > 7 && !strcmp(doc + strlen(doc) - 7, "</svg>\n"), "%s: end", what);
+	for (size_t i = 0; i < sizeof(balanced) / sizeof(balanced[0]); i++)
+		CHECK(count_str(doc, balanced[i][0]) == count_str(doc, balanced[i][1]),
+		      "%s: %s opened %zu times, closed %zu", what, balanced[i][0],
+		      count_str(doc, balanced[i][0]), count_str(doc, balanced[i][1]));
+	for (const char *p = doc; (p = strchr(p, '&')); p++)
+		CHECK(!strncmp(p, "&amp;", 5) || !strncmp(p, "&lt;", 4) || !strncmp(p, "&gt;", 4) ||
+		      !strncmp(p, "&quot;", 6) || !strncmp(p, "&#39;", 5), "%s: bare &", what);
+	CHECK(!strstr(doc, "<script") && !strstr(doc, "href"), "%s: not self-contained", what);
+}
+
+static void test_svg_writer(void)
+{
+	char *out = NULL, rgb[8];
+
+	CAPTURE(out, svg_escape(f, "a<b>&\"'\x01z \xc2\xb5s \xff!"));
+	CHECK(!strcmp(out, "a&lt;b&gt;&amp;&quot;&#39;?z \xc2\xb5s ?!"), "escape: %s", out);
+	free(out);
+	CAPTURE(out, svg_text(f, 1, 2, "end", 10, -90, "%s", "<x & y>"));
+	CHECK(strstr(out, ">&lt;x &amp; y&gt;</text>") && strstr(out, "rotate(-90 1.0 2.0)"),
+	      "text: %s", out);
+	free(out);
+	CAPTURE(out, svg_rect(f, 0, 0, 5, 5, "#000000", "cell", "a<b"));
+	CHECK(strstr(out, "class=\"cell\"><title>a&lt;b</title></rect>"), "rect: %s", out);
+	free(out);
+	CHECK(!strcmp(svg_ramp(rgb, 0), "#440154") && !strcmp(svg_ramp(rgb, 1), "#fde725") &&
+	      !strcmp(svg_ramp(rgb, 7), "#fde725") && !strcmp(svg_ramp(rgb, NAN), "#440154"),
+	      "ramp ends");
+	CHECK(svg_logscale(0, 100) == 0 && svg_logscale(100, 100) == 1 &&
+	      svg_logscale(1, 100) > 0 && svg_logscale(10, 100) < svg_logscale(11, 100) &&
+	      svg_logscale(1, 1) == 1, "log scale");
+}
+
+static const struct svg_meta test_meta = {
+	.device = "stackblk0", .backing = "nvme0n1", .stages = "split,crypt<&>",
+	.interval = 1, .t0 = 1700000000, .t1 = 1700000003,
+};
+
+static void test_svg_latency(void)
+{
+	svg_lat_col cols[3];
+	char *out = NULL;
+	size_t cells;
+
+	memset(cols, 0, sizeof(cols));
+	/* logical: 100 us in intervals 1 and 2, and 1 ms in interval 2 */
+	cols[0][0][sb_lat_fine_bucket(100000)] = 5;
+	cols[1][0][sb_lat_fine_bucket(100000)] = 7;
+	cols[1][0][sb_lat_fine_bucket(1000000)] = 1;
+	/* physical: two fine buckets of one row (one cell), and 10 ms */
+	cols[2][1][sb_lat_fine_bucket(1 << 20)] = 3;
+	cols[2][1][sb_lat_fine_bucket((1 << 20) + (1 << 17))] = 4;
+	cols[2][1][sb_lat_fine_bucket(10000000)] = 2;
+	CAPTURE(out, cells = svg_latency(f, &test_meta, cols, 3));
+	CHECK(cells == 5, "%zu cells drawn, 5 expected", cells);
+	CHECK(count_str(out, "class=\"cell\"") == 5, "%zu cells in the document",
+	      count_str(out, "class=\"cell\""));
+	CHECK(strstr(out, "physical, interval 3, 1.05ms to 1.57ms: 7"), "merged cell");
+	CHECK(strstr(out, "split,crypt&lt;&amp;&gt;"), "stages in the title");
+	CHECK(strstr(out, "\xc2\xb5s</text>") && strstr(out, "ms</text>"), "axis labels");
+	check_svg_doc(out, "latency");
+	free(out);
+	memset(cols, 0, sizeof(cols));
+	CAPTURE(out, cells = svg_latency(f, &test_meta, cols, 1));
+	CHECK(cells == 0 && !count_str(out, "class=\"cell\""), "empty heatmap has cells");
+	check_svg_doc(out, "empty latency");
+	free(out);
+}
+
+static void test_svg_affinity_depth(void)
+{
+	char *text = read_fixture("nvme-4cpu-612", "sys/kernel/debug/stackblk/stackblk0/completion");
+	struct sb_completion c;
+	struct sb_hctx h[2] = { { .id = 0, .max = 3, .b = { 10, 5 } }, { .id = 1, .b = { [3] = 2 } } };
+	struct msix_vector vec[2] = {
+		{ .irq = 33, .queue = 1, .hctx = 0, .name = "nvme0q1", .mode = "msix",
+		  .effective = "0", .cpu_list = "0-1", .verified = true },
+		{ .irq = 34, .queue = 2, .hctx = 1, .name = "nvme0q2", .mode = "msix",
+		  .effective = "3", .cpu_list = "2-3", .verified = true },
+	};
+	struct msix_info msix = { .disk = "nvme0n1", .pci = "0000:00:04.0", .nr_hctx = 2,
+				  .n = 2, .vec = vec };
+	char *out = NULL;
+	size_t n;
+
+	REQUIRE(text, "no fixture");
+	REQUIRE(!parse_completion(text, &c), "parse");
+	free(text);
+	CAPTURE(out, n = svg_affinity(f, &test_meta, &c, &msix));
+	CHECK(n == 16 && count_str(out, "class=\"cell\"") == 16, "%zu affinity cells, 16 expected", n);
+	CHECK(count_str(out, "class=\"vector\"") == 2, "vector tags");
+	CHECK(count_str(out, "hctx 1, nvme0q2 (irq 34)") == 2, "rows of hctx 1");
+	check_svg_doc(out, "affinity");
+	free(out);
+	msix.n = 0;
+	copy_str(msix.reason, sizeof(msix.reason), "backing null0 is not NVMe");
+	CAPTURE(out, n = svg_affinity(f, &test_meta, &c, &msix));
+	CHECK(strstr(out, "MSI-X vectors: backing null0 is not NVMe") && !strstr(out, "vector\""),
+	      "no vectors");
+	free(out);
+	completion_free(&c);
+	CAPTURE(out, n = svg_depth(f, &test_meta, h, 2));
+	CHECK(n == 3 && count_str(out, "class=\"bar\"") == 3, "%zu depth bars, 3 expected", n);
+	CHECK(strstr(out, "hctx 0, depth 2-3: 5 dispatches (33.3%)"), "bar tooltip");
+	check_svg_doc(out, "depth");
+	free(out);
+}
+
 int main(void)
 {
 	static const struct {
@@ -808,6 +936,7 @@ int main(void)
 		T(dev_list_configfs), T(dev_list_param),
 		T(metrics_totals), T(metrics_interval), T(metrics_reset), T(metrics_wrap),
 		T(fmt), T(table), T(json_writer), T(metrics_json), T(metrics_table),
+		T(svg_writer), T(svg_latency), T(svg_affinity_depth),
 #undef T
 	};
 

@@ -4,7 +4,8 @@
 # tools/tests/run.sh - the CLI's host-side tests (make -C tools test).
 # Runs the unit tests (run-tests) and the command-level tests (cli.sh) against
 # the fixture trees, both under $VALGRIND when set (the Makefile sets it to
-# valgrind if installed; otherwise the binaries are ASan builds).  Prints one
+# valgrind if installed; otherwise the binaries are ASan builds), then renders
+# the SVGs of "record" in headless Chromium (svg-render.sh).  Prints one
 # "PASS name" / "FAIL name: reason" line per test and "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -33,6 +34,12 @@ grep -E '^(PASS|FAIL) ' "$out"
 cli_pass=$(grep -c '^PASS ' "$out")
 cli_fail=$(grep -c '^FAIL ' "$out")
 
-pass=$((unit_pass + cli_pass)) fail=$((unit_fail + cli_fail))
+# the pictures of "record" in headless Chromium (SKIP when it is not installed)
+tests/svg-render.sh >"$out" 2>&1
+grep -E '^(PASS|FAIL|SKIP)' "$out"
+svg_pass=$(grep -c '^PASS ' "$out")
+svg_fail=$(grep -c '^FAIL ' "$out")
+
+pass=$((unit_pass + cli_pass + svg_pass)) fail=$((unit_fail + cli_fail + svg_fail))
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
