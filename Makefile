@@ -8,7 +8,8 @@
 #   make check           the test tier CI runs (installs what it needs; about 18 min on
 #                        a fresh 2-core machine, README "Test times"); ends "N passed, N failed"
 #   make check-full      every case on 6.1, 6.12 and the debug kernel, full parameters
-#   make demo            boot a guest, create stackblk0 over an emulated NVMe, run fio
+#   make demo            the mission in a guest: split+crypt over an emulated NVMe, fio,
+#                        stat/depth/latency/affinity and the SVG pictures (README)
 #   make install         install the module (running kernel) and the CLI
 #   make clean
 
