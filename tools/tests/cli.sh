@@ -396,9 +396,14 @@ top_in_tmux() {
 	local width=$1 opts=$2 screen widest
 	rm -f "$TMP/top.rc" "$TMP/top.stty"
 	tmux -S "$TMP/tmux.sock" kill-server 2>/dev/null
+	# The pane's shell parses this line: quote every path, the clone may
+	# sit in a directory with spaces ("/root/ci run 16").
+	local vg="" q_tmp
+	q_tmp=$(printf %q "$TMP")
+	[ -z "${VG_CMD:-}" ] || vg="${VG_CMD} --log-file=$q_tmp/vg-top.log"
 	tmux -S "$TMP/tmux.sock" new-session -d -s top -x "$width" -y 30 -c "$PWD" \
-		"STACKBLK_ROOT=$N4 ${VG_CMD:+$VG_CMD --log-file=$TMP/vg-top.log} ./stackblk top -i 0.2 $opts; \
-echo \$? >$TMP/top.rc.tmp; stty -a >$TMP/top.stty; mv $TMP/top.rc.tmp $TMP/top.rc; sleep 30"
+		"STACKBLK_ROOT=$(printf %q "$N4") $vg ./stackblk top -i 0.2 $opts; \
+echo \$? >$q_tmp/top.rc.tmp; stty -a >$q_tmp/top.stty; mv $q_tmp/top.rc.tmp $q_tmp/top.rc; sleep 30"
 	expect "$width cols: top draws its frame" wait_for 20 pane_has "^stackblk0 "
 	screen=$(tmux -S "$TMP/tmux.sock" capture-pane -p -J -t top)
 	widest=$(awk '{ sub(/ +$/, ""); if (length > m) m = length } END { print m }' <<<"$screen")
