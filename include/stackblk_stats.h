@@ -81,6 +81,13 @@ enum sb_lat_op {
 /* Queue depth histogram: log2 buckets of the depth seen at dispatch. */
 #define SB_DEPTH_BUCKETS	14	/* b holds [2^b, 2^(b+1)); 4096 is the max */
 
+/*
+ * Completion locality by NUMA node, against the submitting CPU's node: the
+ * debugfs completion file's keys <kind>_same_node and <kind>_remote_node,
+ * kind backing (the backing device's completion) or complete (stackblk's).
+ */
+#define SB_NODE_LOC_NAMES	{ "same_node", "remote_node" }
+
 /* The affinity matrix folds CPUs into at most this many columns. */
 #define SB_AFFINITY_MAX_COLS	64
 

@@ -104,13 +104,10 @@ void sb_complete(struct request *rq, u64 now)
 	blk_status_t status = cmd->status;
 
 	if (cmd->start_ns) {
-		struct sb_pcpu_stats __percpu *st = dev->stats;
-		int cpu = raw_smp_processor_id();
-
 		sb_record_latency(dev, SB_LAT_logical, rq->cmd_flags,
 				  (now ?: ktime_get_ns()) - cmd->start_ns);
-		this_cpu_inc(st->loc[SB_LOC_COMPLETE]
-				   [sb_cpu_locality(cmd->submit_cpu, cpu)]);
+		sb_count_locality(dev, SB_LOC_COMPLETE, cmd->submit_cpu,
+				  raw_smp_processor_id());
 	}
 	if (unlikely(status))
 		this_cpu_inc(dev->stats->ctr[SB_STAT_errors]);
@@ -141,8 +138,7 @@ void sb_cmd_backing_done(struct sb_cmd *cmd, u64 now)
 		unsigned int col = (unsigned int)cmd->submit_cpu / dev->aff_group;
 
 		this_cpu_inc(st->matrix[col]);
-		this_cpu_inc(st->loc[SB_LOC_BACKING]
-				   [sb_cpu_locality(cmd->submit_cpu, cpu)]);
+		sb_count_locality(dev, SB_LOC_BACKING, cmd->submit_cpu, cpu);
 	}
 	if (!blk_mq_complete_request_remote(rq))
 		sb_complete(rq, now);

@@ -147,6 +147,7 @@ static int completion_show(struct seq_file *m, void *v)
 	struct sb_stats_sum *sum = sb_stats_snapshot(dev);
 	static const char * const kinds[] = { "backing", "complete" };
 	static const char * const locs[] = { "same", "shared", "remote" };
+	static const char * const nlocs[] = SB_NODE_LOC_NAMES;
 	unsigned int n = dev->aff_cols, r, c, k, l;
 
 	if (!sum)
@@ -157,6 +158,10 @@ static int completion_show(struct seq_file *m, void *v)
 		for (l = 0; l < SB_NR_LOC; l++)
 			seq_printf(m, "%s_%s %llu\n", kinds[k], locs[l],
 				   sum->loc[k][l]);
+	for (k = 0; k < SB_NR_LOC_KIND; k++)
+		for (l = 0; l < SB_NR_NODE_LOC; l++)
+			seq_printf(m, "%s_%s %llu\n", kinds[k], nlocs[l],
+				   sum->node_loc[k][l]);
 	seq_puts(m, "# matrix rows=submit cpu, cols=backing completion cpu, first field = row cpu\n");
 	seq_printf(m, "matrix %u %u\n", n, n);
 	for (r = 0; r < n; r++) {

@@ -35,6 +35,8 @@
 enum sb_locality { SB_LOC_SAME, SB_LOC_SHARED, SB_LOC_REMOTE, SB_NR_LOC };
 /* Which completion: the backing device's, or stackblk's own. */
 enum sb_loc_kind { SB_LOC_BACKING, SB_LOC_COMPLETE, SB_NR_LOC_KIND };
+/* Where it ran relative to the submitting CPU's NUMA node. */
+enum sb_node_locality { SB_NODE_SAME, SB_NODE_REMOTE, SB_NR_NODE_LOC };
 
 /*
  * Per-CPU statistics.  Each CPU only ever writes its own copy (this_cpu_*),
@@ -46,6 +48,7 @@ struct sb_pcpu_stats {
 	u64 lat[SB_LAT_NR_PATHS][SB_LAT_NR_OPS][SB_LAT_FINE_BUCKETS];
 	u64 lat_sum[SB_LAT_NR_PATHS][SB_LAT_NR_OPS];
 	u64 loc[SB_NR_LOC_KIND][SB_NR_LOC];
+	u64 node_loc[SB_NR_LOC_KIND][SB_NR_NODE_LOC];
 	u64 matrix[];
 };
 
@@ -55,6 +58,7 @@ struct sb_stats_sum {
 	u64 lat[SB_LAT_NR_PATHS][SB_LAT_NR_OPS][SB_LAT_FINE_BUCKETS];
 	u64 lat_sum[SB_LAT_NR_PATHS][SB_LAT_NR_OPS];
 	u64 loc[SB_NR_LOC_KIND][SB_NR_LOC];
+	u64 node_loc[SB_NR_LOC_KIND][SB_NR_NODE_LOC];
 	u64 matrix[];	/* [row = submit group][col = backing group] */
 };
 
@@ -300,6 +304,8 @@ int sb_stats_reset(struct sb_dev *dev);
 unsigned int sb_inflight(struct sb_dev *dev);
 unsigned int sb_inflight_max(struct sb_dev *dev);
 enum sb_locality sb_cpu_locality(int a, int b);
+void sb_count_locality(struct sb_dev *dev, enum sb_loc_kind kind, int submit,
+		       int cpu);
 
 static inline enum sb_lat_op sb_lat_op(blk_opf_t opf)
 {

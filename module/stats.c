@@ -6,13 +6,15 @@
  * writes another CPU's counters and no reader ever sees a torn value.
  *
  * Memory per device: sizeof(struct sb_pcpu_stats) + aff_cols * 8 bytes per
- * possible CPU (about 19.5 KiB + 512 B with 64 columns; the log-linear
+ * possible CPU (about 19.5 KiB + 512 B with 64 columns, the 4 NUMA node
+ * locality counters 32 B of it; the log-linear
  * latency histograms are 2 paths x 4 ops x 304 buckets, 19 KiB of it), and
  * one baseline of the summed layout (19.5 KiB + aff_cols^2 * 8 bytes, at
  * most 52 KiB).
  * The affinity matrix never has more than SB_AFFINITY_MAX_COLS columns: on
  * machines with more CPUs, consecutive CPUs are folded into one row and
- * column (sb_affinity_group()); the same/shared/remote totals stay exact.
+ * column (sb_affinity_group()); the same/shared/remote totals and the
+ * same/remote node totals stay exact.
  */
 #include <linux/cpumask.h>
 #include <linux/percpu.h>
@@ -252,4 +254,25 @@ enum sb_locality sb_cpu_locality(int a, int b)
 	if (sb_cpus_share_cache(a, b))
 		return SB_LOC_SHARED;
 	return SB_LOC_REMOTE;
+}
+
+/**
+ * sb_count_locality - count where a completion ran, on this CPU
+ * @dev: the device
+ * @kind: the backing device's completion or stackblk's
+ * @submit: the CPU that submitted the request
+ * @cpu: this CPU, where the completion runs
+ *
+ * Counts it by CPU (same, shared cache, remote) and by NUMA node (same,
+ * remote), in this CPU's counters only.
+ */
+void sb_count_locality(struct sb_dev *dev, enum sb_loc_kind kind, int submit,
+		       int cpu)
+{
+	struct sb_pcpu_stats __percpu *st = dev->stats;
+	enum sb_node_locality n = cpu_to_node(submit) == cpu_to_node(cpu) ?
+				  SB_NODE_SAME : SB_NODE_REMOTE;
+
+	this_cpu_inc(st->loc[kind][sb_cpu_locality(submit, cpu)]);
+	this_cpu_inc(st->node_loc[kind][n]);
 }

@@ -344,14 +344,33 @@ guest_diag() {
 		sed 's/^/      /'
 }
 
-# run_guest NAME KVER CASES...: one Debian-kernel guest running CASES
+# run_guest NAME KVER CASES...: one Debian-kernel guest running CASES, and
+# after it one guest per case whose "# vm:" line asks for another guest
+# (tests/lib/tiers.sh, sb_vm_case_options), in the same lane
 run_guest() {
-	local name=$1 k=$2 o=$RES/guest-$2 r=0 t0 tmo c lines
+	local name=$1 k=$2 t0 c opts plain=()
 	shift 2
 	t0=$(date +%s)
+	: >"$RES/$name.results"
+	: >"$RES/$name.case-times"
+	for c in "$@"; do [ -n "$(sb_vm_case_options "$c")" ] || plain+=("$c"); done
+	[ ${#plain[@]} -eq 0 ] || run_guest_vm "$name" "$k" "$RES/guest-$k" "" "${plain[@]}"
+	for c in "$@"; do
+		opts=$(sb_vm_case_options "$c")
+		[ -z "$opts" ] || run_guest_vm "$name" "$k" "$RES/guest-$k-$c" "$opts" "$c"
+	done
+	echo "$name $(($(date +%s) - t0))" >"$RES/$name.time"
+}
+
+# run_guest_vm NAME KVER OUT OPTS CASES...: one guest (run-vm.sh options
+# OPTS) running CASES; its results appended to NAME's
+run_guest_vm() {
+	local name=$1 k=$2 o=$3 opts=$4 r=0 tmo c lines
+	shift 4
 	tmo=$(sb_vm_timeout 300 "$(sb_kernel_class "$k")" "$TIER" "$@")
-	tests/vm/run-vm.sh --kernel "$k" --smp 2 --timeout "$tmo" --out "$o" \
-		-- env SB_TIER="$TIER" tests/guest/suite.sh "$@" >"$RES/$name.vm.log" 2>&1 </dev/null || r=$?
+	# shellcheck disable=SC2086
+	tests/vm/run-vm.sh --kernel "$k" --smp 2 $opts --timeout "$tmo" --out "$o" \
+		-- env SB_TIER="$TIER" tests/guest/suite.sh "$@" >>"$RES/$name.vm.log" 2>&1 </dev/null || r=$?
 	{
 		grep -E '^(PASS|FAIL|SKIP) |^    ' "$o/output.log" 2>/dev/null
 		case $r in
@@ -370,9 +389,8 @@ run_guest() {
 			done
 			;;
 		esac
-	} >"$RES/$name.results"
-	sed "s|^|case  |" "$o/case-times.txt" 2>/dev/null >"$RES/$name.case-times"
-	echo "$name $(($(date +%s) - t0))" >"$RES/$name.time"
+	} >>"$RES/$name.results"
+	sed "s|^|case  |" "$o/case-times.txt" 2>/dev/null >>"$RES/$name.case-times"
 }
 
 # run_debug PART CASES...: one debug-kernel guest (tests/kernel/run.sh: its

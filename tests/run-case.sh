@@ -11,6 +11,9 @@
 # prefixes of tests/guest/cases/*.sh).  On the debug kernel this goes
 # through tests/kernel/run.sh (KUnit is skipped unless CASE is "kunit").
 # A failing case of `make check` prints this command ready to paste.
+# A case whose first line is "# vm: OPTIONS" (tests/vm/run-vm.sh options,
+# e.g. --numa 1) gets a guest booted with them; cases asking for different
+# guests cannot share one run.
 # Results: tests/results/case-<kernel>/.  Exit status 1 if a case failed.
 set -uo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -48,8 +51,10 @@ tests/lib/build-modules.sh "$kver" >"$REPO/tests/results/case-build-$kver.log" 2
 [ -x tools/stackblk ] || make -s -C tools >/dev/null
 . tests/lib/tiers.sh
 tmo=$(sb_vm_timeout 300 "$(sb_kernel_class "$kver")" "$tier" "$@")
+vmopts=$(sb_vm_options "$@") || exit 2
 rc=0
-tests/vm/run-vm.sh --kernel "$kver" --smp "$smp" --timeout "$tmo" --out "$out" --verbose -- \
+# shellcheck disable=SC2086
+tests/vm/run-vm.sh --kernel "$kver" --smp "$smp" $vmopts --timeout "$tmo" --out "$out" --verbose -- \
 	env SB_TIER="$tier" tests/guest/suite.sh "$@" || rc=$?
 echo "run-case: exit $rc (logs: ${out#$REPO/}/)"
 exit $rc

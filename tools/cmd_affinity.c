@@ -12,13 +12,16 @@
 #include "fmt.h"
 #include "json.h"
 #include "msix.h"
+#include "sample.h"
 
 static const char affinity_usage[] =
 "Usage: stackblk affinity DEV [interval [count]] [-i SECONDS [-c COUNT]] [-t] [--json]\n"
 "The submit-CPU x backing-completion-CPU matrix, the shares completed on the\n"
-"submitting CPU, on a cache-sharing CPU and remote, and for each hardware queue\n"
-"of the backing NVMe: its MSI-X vector (IRQ, nvmeXqN), effective affinity, the\n"
-"hctx's cpu_list and interrupts per CPU.  The matrix needs debugfs (root).\n\n"
+"submitting CPU, on a cache-sharing CPU and remote, and on another NUMA node\n"
+"than the submitting CPU's; the backing device's NUMA node, and for each\n"
+"hardware queue of the backing NVMe: its MSI-X vector (IRQ, nvmeXqN), effective\n"
+"affinity and its NUMA node, the hctx's cpu_list and interrupts per CPU.  The\n"
+"matrix needs debugfs (root).\n\n"
 "  -i, --interval SECONDS   report deltas every SECONDS\n"
 "  -c, --count COUNT        stop after COUNT reports\n"
 "  -t, --timestamp          print the local time before each report\n"
@@ -72,19 +75,24 @@ static void print_locality(FILE *f, const struct sb_completion *c)
 	struct table t;
 	char buf[FMT_LEN];
 	const uint64_t *rows[] = { c->backing, c->complete };
+	const uint64_t *nodes[] = { c->backing_node, c->complete_node };
 	const char *names[] = { "backing completion", "stackblk completion" };
 
-	table_init(&t, "lrrrr");
+	table_init(&t, "lrrrrr");
 	table_cell(&t, "vs submitting CPU");
 	table_cell(&t, "same");
 	table_cell(&t, "shared");
 	table_cell(&t, "remote");
 	table_cell(&t, "requests");
+	table_cell(&t, "remote node");
 	for (int r = 0; r < 2; r++) {
 		table_cell(&t, "%s", names[r]);
 		for (int k = 0; k < SB_NR_LOCALITY; k++)
 			table_cell(&t, "%s", fmt_pct(buf, rows[r][k], sum3(rows[r])));
 		table_cell(&t, "%llu", (unsigned long long)sum3(rows[r]));
+		table_cell(&t, "%s", !c->have_node ? "-" :
+			   fmt_pct(buf, nodes[r][SB_REMOTE_NODE],
+				   nodes[r][SB_SAME_NODE] + nodes[r][SB_REMOTE_NODE]));
 	}
 	table_print(&t, f);
 	table_free(&t);
@@ -140,6 +148,7 @@ static void print_msix(FILE *f, const struct cli_dev *dev, const struct affinity
 			strerror(-a->intr_err));
 		return;
 	}
+	fprintf(f, "backing %s: NUMA node %s\n", dev->backing, m->node[0] ? m->node : "?");
 	if (!m->n) {
 		fprintf(f, "MSI-X vectors: %s\n", m->reason);
 		return;
@@ -149,11 +158,12 @@ static void print_msix(FILE *f, const struct cli_dev *dev, const struct affinity
 	if (m->admin_irq >= 0)
 		fprintf(f, "; admin queue on irq %ld is not an I/O queue", m->admin_irq);
 	fprintf(f, ":\n");
-	table_init(&t, "rlrllllrl");
+	table_init(&t, "rlrlllllrl");
 	table_cell(&t, "HCTX");
 	table_cell(&t, "VECTOR");
 	table_cell(&t, "IRQ");
 	table_cell(&t, "EFFECTIVE");
+	table_cell(&t, "NODE");
 	table_cell(&t, "CPU_LIST");
 	table_cell(&t, "MODE");
 	table_cell(&t, "CHECK");
@@ -171,6 +181,7 @@ static void print_msix(FILE *f, const struct cli_dev *dev, const struct affinity
 		table_cell(&t, "%s", v->name);
 		table_cell(&t, "%ld", v->irq);
 		table_cell(&t, "%s", v->effective[0] ? v->effective : "?");
+		table_cell(&t, "%s", v->nodes[0] ? v->nodes : "?");
 		table_cell(&t, "%s", v->cpu_list[0] ? v->cpu_list : "-");
 		table_cell(&t, "%s", v->mode[0] ? v->mode : "?");
 		table_cell(&t, "%s", v->hctx < 0 ? "no-hctx" : v->verified ? "ok" : "MISMATCH");
@@ -217,6 +228,7 @@ static void json_completion(struct json *j, const struct sb_completion *c)
 	json_u64(j, "group", c->group);
 	json_locality(j, "backing", c->backing);
 	json_locality(j, "complete", c->complete);
+	json_node_locality(j, c);
 	json_obj(j, "matrix");
 	json_arr(j, "row_cpus");
 	for (size_t r = 0; r < c->rows; r++)
@@ -256,6 +268,10 @@ static void json_msix(struct json *j, const struct affinity *a)
 	else
 		json_null(j, "reason");
 	json_i64(j, "hw_queues", m->nr_hctx);
+	if (m->node[0])
+		json_i64(j, "numa_node", strtol(m->node, NULL, 10));
+	else
+		json_null(j, "numa_node");
 	if (m->admin_irq >= 0)
 		json_i64(j, "admin_irq", m->admin_irq);
 	else
@@ -280,6 +296,7 @@ static void json_msix(struct json *j, const struct affinity *a)
 		json_i64(j, "irq", v->irq);
 		json_str(j, "mode", v->mode);
 		json_str(j, "effective_affinity", v->effective);
+		json_str(j, "numa_nodes", v->nodes);
 		json_str(j, "cpu_list", v->cpu_list);
 		json_bool(j, "verified", v->verified);
 		json_arr(j, "interrupts");

@@ -12,6 +12,7 @@
 const char *const sb_path_names[SB_NR_PATHS] = SB_LAT_PATH_NAMES;
 const char *const sb_op_names[SB_NR_OPS] = SB_LAT_OP_NAMES;
 const char *const sb_locality_names[SB_NR_LOCALITY] = { "same", "shared", "remote" };
+const char *const sb_node_locality_names[SB_NR_NODE_LOCALITY] = SB_NODE_LOC_NAMES;
 
 /*
  * Split @line (modified in place) into at most @max space separated words.
@@ -173,11 +174,15 @@ int parse_completion(const char *text, struct sb_completion *c)
 		"ncpus", "group",
 		"backing_same", "backing_shared", "backing_remote",
 		"complete_same", "complete_shared", "complete_remote",
+		"backing_same_node", "backing_remote_node",
+		"complete_same_node", "complete_remote_node",
 	};
 	uint64_t *fields[] = {
 		&c->ncpus, &c->group,
 		&c->backing[SB_SAME], &c->backing[SB_SHARED], &c->backing[SB_REMOTE],
 		&c->complete[SB_SAME], &c->complete[SB_SHARED], &c->complete[SB_REMOTE],
+		&c->backing_node[SB_SAME_NODE], &c->backing_node[SB_REMOTE_NODE],
+		&c->complete_node[SB_SAME_NODE], &c->complete_node[SB_REMOTE_NODE],
 	};
 	struct lines l = { 0 };
 	char **w = xcalloc(MAX_WORDS, sizeof(*w));
@@ -206,6 +211,7 @@ int parse_completion(const char *text, struct sb_completion *c)
 		if (k >= 0) {
 			if (nw != 2 || !parse_u64(w[1], fields[k]))
 				ret = -EINVAL;
+			c->have_node |= k >= 8;
 		} else if (w[0][0] >= '0' && w[0][0] <= '9') {
 			if (!c->m || row >= c->rows || nw != c->cols + 1 ||
 			    !parse_u64(w[0], &c->row_cpu[row]) ||
@@ -263,6 +269,10 @@ bool completion_delta(const struct sb_completion *prev, const struct sb_completi
 		return true;
 	reset |= u64_delta(prev->backing, cur->backing, out->backing, SB_NR_LOCALITY);
 	reset |= u64_delta(prev->complete, cur->complete, out->complete, SB_NR_LOCALITY);
+	reset |= u64_delta(prev->backing_node, cur->backing_node, out->backing_node,
+			   SB_NR_NODE_LOCALITY);
+	reset |= u64_delta(prev->complete_node, cur->complete_node, out->complete_node,
+			   SB_NR_NODE_LOCALITY);
 	reset |= u64_delta(prev->m, cur->m, out->m, cur->rows * cur->cols);
 	if (reset) {		/* all of it is a fresh baseline */
 		completion_free(out);

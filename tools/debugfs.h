@@ -33,11 +33,17 @@ struct sb_latency {
 
 enum { SB_SAME, SB_SHARED, SB_REMOTE, SB_NR_LOCALITY };
 extern const char *const sb_locality_names[SB_NR_LOCALITY];
+/* By NUMA node: the submitting CPU's node or another (include/stackblk_stats.h). */
+enum { SB_SAME_NODE, SB_REMOTE_NODE, SB_NR_NODE_LOCALITY };
+extern const char *const sb_node_locality_names[SB_NR_NODE_LOCALITY];
 
 struct sb_completion {
 	uint64_t ncpus, group;
 	uint64_t backing[SB_NR_LOCALITY];	/* submit CPU vs backing completion CPU */
 	uint64_t complete[SB_NR_LOCALITY];	/* submit CPU vs stackblk completion CPU */
+	bool have_node;				/* the module counts by NUMA node */
+	uint64_t backing_node[SB_NR_NODE_LOCALITY];	/* submit node vs backing completion's */
+	uint64_t complete_node[SB_NR_NODE_LOCALITY];	/* submit node vs stackblk completion's */
 	size_t rows, cols;
 	uint64_t *row_cpu;			/* first CPU of each row group */
 	uint64_t *m;				/* rows * cols, row major */

@@ -270,6 +270,29 @@ static int cmp_vec(const void *a, const void *b)
 	return (x->queue > y->queue) - (x->queue < y->queue);
 }
 
+/* The NUMA nodes (devices/system/node/nodeN/cpulist) holding any CPU of @cpus. */
+static void cpu_nodes(const struct cpuset *cpus, char *out, size_t n)
+{
+	char p[SB_PATH_MAX], list[4096];
+	size_t len = 0;
+	struct cpuset node;
+	int miss = 0;
+
+	out[0] = '\0';
+	for (long nd = 0; miss < 64 && len < n; nd++) {
+		if (read_line(sb_path(p, SB_SYSFS, "devices/system/node/node%ld/cpulist", nd),
+			      list, sizeof(list)) || !cpulist_parse(list, &node)) {
+			miss++;		/* node numbers may have holes */
+			continue;
+		}
+		for (size_t w = 0; w < sizeof(node.w) / sizeof(node.w[0]); w++)
+			if (node.w[w] & cpus->w[w]) {
+				len += snprintf(out + len, n - len, "%s%ld", len ? "," : "", nd);
+				break;
+			}
+	}
+}
+
 static void add_vector(struct msix_info *m, const char *disk, long irq, const char *pci,
 		       const char *name, int queue)
 {
@@ -292,6 +315,8 @@ static void add_vector(struct msix_info *m, const char *disk, long irq, const ch
 	if (v->hctx >= 0)
 		read_line(sb_path(p, SB_SYSFS, "block/%s/mq/%ld/cpu_list", disk, v->hctx),
 			  v->cpu_list, sizeof(v->cpu_list));
+	if (v->effective[0] && cpulist_parse(v->effective, &eff))
+		cpu_nodes(&eff, v->nodes, sizeof(v->nodes));
 	v->verified = v->effective[0] && v->cpu_list[0] &&
 		      cpulist_parse(v->effective, &eff) && cpulist_parse(v->cpu_list, &hctx) &&
 		      !cpuset_empty(&eff) && cpuset_subset(&eff, &hctx);
@@ -303,10 +328,15 @@ int msix_discover(const char *backing, const struct interrupts *in, struct msix_
 	char p[SB_PATH_MAX], pci[SB_PATH_MAX], real[PATH_MAX];
 	long *irqs = NULL;
 	size_t nirqs = 0;
+	bool mq;
 
 	memset(m, 0, sizeof(*m));
 	m->admin_irq = -1;
-	if (!find_mq_disk(backing, m->disk, sizeof(m->disk))) {
+	mq = find_mq_disk(backing, m->disk, sizeof(m->disk));
+	if (read_line(sb_path(p, SB_SYSFS, "block/%s/device/numa_node", m->disk),
+		      m->node, sizeof(m->node)))
+		m->node[0] = '\0';
+	if (!mq) {
 		snprintf(m->reason, sizeof(m->reason),
 			 "backing %s is not a blk-mq device", backing);
 		return 0;
@@ -325,6 +355,9 @@ int msix_discover(const char *backing, const struct interrupts *in, struct msix_
 	}
 	if (realpath(sb_path(p, SB_SYSFS, "%s", pci), real))
 		copy_str(m->pci, sizeof(m->pci), basename(real));
+	if (!m->node[0] &&
+	    read_line(sb_path(p, SB_SYSFS, "%s/numa_node", pci), m->node, sizeof(m->node)))
+		m->node[0] = '\0';
 	for (size_t i = 0; i < nirqs; i++) {
 		const struct irq_line *l = interrupts_find(in, irqs[i]);
 		char tok[8][32];

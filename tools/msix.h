@@ -54,12 +54,14 @@ struct msix_vector {
 	char effective[128];	/* /proc/irq/<irq>/effective_affinity_list */
 	char cpu_list[128];	/* mq/<hctx>/cpu_list of the backing, "" if no hctx */
 	bool verified;		/* effective affinity lies within the hctx's cpu_list */
+	char nodes[64];		/* NUMA nodes of the effective CPUs ("0", "0,1"), "" unknown */
 };
 
 struct msix_info {
 	char disk[64];		/* backing disk with an mq/ directory */
 	char pci[64];		/* PCI device name, "" when there is none */
 	char reason[160];	/* why there are no vectors, "" otherwise */
+	char node[16];		/* NUMA node of the backing device ("-1": none), "" unknown */
 	long nr_hctx;		/* backing hardware contexts */
 	long admin_irq;		/* nvmeXq0, -1 if not found */
 	size_t n;

@@ -35,6 +35,14 @@ int sample_take(const struct cli_dev *dev, struct sb_sample *s)
 		s->lat_err = parse_latency(text, &s->lat);
 		free(text);
 	}
+	s->comp_err = sb_debugfs_read(dev, "completion", &text);
+	if (!s->comp_err) {
+		s->comp_err = parse_completion(text, &s->comp);
+		free(text);
+		completion_free(&s->comp);	/* the totals are kept, not the matrix */
+		if (!s->comp_err && !s->comp.have_node)
+			s->comp_err = -ENOENT;	/* a module from before the node counters */
+	}
 	return 0;
 }
 
@@ -76,6 +84,16 @@ void metrics_compute(const struct sb_sample *prev, const struct sb_sample *cur,
 			   C(logical_read_ios) + C(logical_write_ios) + C(logical_flush_ios) +
 			   C(logical_discard_ios) + C(logical_write_zeroes_ios));
 
+	m->node_valid = !cur->comp_err && (!prev || !prev->comp_err);
+	if (m->node_valid) {
+		m->node = cur->comp;
+		if (prev) {
+			u64_delta(prev->comp.backing_node, cur->comp.backing_node,
+				  m->node.backing_node, SB_NR_NODE_LOCALITY);
+			u64_delta(prev->comp.complete_node, cur->comp.complete_node,
+				  m->node.complete_node, SB_NR_NODE_LOCALITY);
+		}
+	}
 	m->lat_valid = !cur->lat_err && (!prev || !prev->lat_err);
 	if (!m->lat_valid)
 		return;
@@ -110,7 +128,7 @@ double metrics_rate(const struct sb_metrics *m, enum stackblk_stat s)
  */
 enum mcol_kind {
 	MC_DEVICE, MC_OPS, MC_MB, MC_AVG_KIB, MC_AMP_B, MC_AMP_OPS, MC_P50, MC_P99, MC_OP_PCT,
-	MC_GAUGE,
+	MC_GAUGE, MC_RNODE,
 };
 
 static const struct metrics_col {
@@ -168,6 +186,8 @@ static const struct metrics_col {
 	{ "P_p99", NULL, 'r', 8, false, 46, MC_P99, SB_LAT_physical, 0, NULL },
 	{ "inflight", NULL, 'r', 8, true, 1, MC_GAUGE, SB_GAUGE_inflight, 0, NULL },
 	{ "maxdepth", NULL, 'r', 8, false, 10, MC_GAUGE, SB_GAUGE_inflight_max, 0, NULL },
+	/* backing completions on another node than the submitting CPU's */
+	{ "rnode%", NULL, 'r', 6, false, 27, MC_RNODE, 0, 0, NULL },
 };
 #define NMCOLS (sizeof(mcols) / sizeof(mcols[0]))
 static_assert(NMCOLS <= METRICS_MAX_COLS, "raise METRICS_MAX_COLS");
@@ -301,6 +321,11 @@ void metrics_row(struct table *t, const struct metrics_cols *cols, const struct 
 		case MC_GAUGE:
 			table_cell(t, "%llu", (unsigned long long)m->g[mc->arg]);
 			break;
+		case MC_RNODE:	/* backing completions off the submitting CPU's node */
+			v = m->node.backing_node[SB_SAME_NODE] + m->node.backing_node[SB_REMOTE_NODE];
+			table_cell(t, "%s", !m->node_valid || !v ? "-" :
+				   fmt_pct(buf, m->node.backing_node[SB_REMOTE_NODE], (uint64_t)v));
+			break;
 		}
 	}
 }
@@ -327,6 +352,26 @@ static void json_ratio(struct json *j, const char *key, double v)
 		json_null(j, key);
 	else
 		json_num(j, key, v);
+}
+
+/* "node_locality": {"backing": {"same_node": N, "remote_node": N}, "complete": ...} */
+void json_node_locality(struct json *j, const struct sb_completion *c)
+{
+	const uint64_t *v[] = { c->backing_node, c->complete_node };
+	const char *kinds[] = { "backing", "complete" };
+
+	if (!c->have_node) {
+		json_null(j, "node_locality");
+		return;
+	}
+	json_obj(j, "node_locality");
+	for (int k = 0; k < 2; k++) {
+		json_obj(j, kinds[k]);
+		for (int n = 0; n < SB_NR_NODE_LOCALITY; n++)
+			json_u64(j, sb_node_locality_names[n], v[k][n]);
+		json_end(j, '}');
+	}
+	json_end(j, '}');
 }
 
 void metrics_json(struct json *j, const struct cli_dev *dev, const struct sb_metrics *m)
@@ -389,6 +434,10 @@ void metrics_json(struct json *j, const struct cli_dev *dev, const struct sb_met
 		}
 		json_end(j, '}');
 	}
+	if (m->node_valid)
+		json_node_locality(j, &m->node);
+	else
+		json_null(j, "node_locality");
 	json_obj(j, "avg_request_kib");
 	for (size_t c = 0; c < NMCOLS; c++)
 		if (mcols[c].kind == MC_AVG_KIB)

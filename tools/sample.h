@@ -13,6 +13,8 @@ struct sb_sample {
 	struct sb_counters cnt;
 	int lat_err;		/* 0 when lat holds the debugfs histograms, else -errno */
 	struct sb_latency lat;
+	int comp_err;		/* 0 when comp holds the debugfs node totals (no matrix) */
+	struct sb_completion comp;
 };
 
 #define METRICS_NR_PCTS 3	/* p50, p99, p99.9 */
@@ -31,6 +33,8 @@ struct sb_metrics {
 	/* per op: p50, p99, p99.9 (ns), when the op saw requests on the path */
 	bool have_op_pct[SB_NR_PATHS][SB_NR_OPS];
 	uint64_t op_pct[SB_NR_PATHS][SB_NR_OPS][METRICS_NR_PCTS];
+	bool node_valid;		/* debugfs completion had the NUMA node totals */
+	struct sb_completion node;	/* their deltas or totals (no matrix) */
 };
 
 /* Counters must be readable (else -errno); latency is optional (lat_err). */
@@ -71,6 +75,8 @@ void metrics_row(struct table *t, const struct metrics_cols *cols, const struct 
 		 const struct sb_metrics *m);
 /* After a table: explain the "*" of a row whose counters were reset. */
 void metrics_reset_note(FILE *f, bool any_reset);
+/* "node_locality" of @c: null, or per kind its same_node and remote_node counts. */
+void json_node_locality(struct json *j, const struct sb_completion *c);
 /* One device object (keys documented in stackblk.8). */
 void metrics_json(struct json *j, const struct cli_dev *dev, const struct sb_metrics *m);
 

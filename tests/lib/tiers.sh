@@ -86,3 +86,30 @@ sb_table_check() {
 		[[ ,$k, =~ ^(,(6\.12|6\.1|debug|none))+,$ ]] || echo "table row $c: kernels '$k' (6.12, 6.1, debug)"
 	done
 }
+
+# sb_vm_case_options CASE: the run-vm.sh options of the case's "# vm:" first
+# line (tests/guest/cases/CASE.sh), empty for a case that runs in any guest
+sb_vm_case_options() {
+	sed -n '1s/^# vm: *//p' "$(dirname "$SB_TIER_TABLE")/guest/cases/$1.sh" 2>/dev/null
+}
+
+# sb_vm_options PATTERN...: the one set of "# vm:" options that the cases
+# named by PATTERNs (name prefixes) share; an error if they differ
+sb_vm_options() {
+	local f c o p want="" first=""
+	for f in "$(dirname "$SB_TIER_TABLE")"/guest/cases/*.sh; do
+		c=$(basename "$f" .sh)
+		for p in "$@"; do
+			[[ $c == "$p"* ]] || continue
+			o=$(sb_vm_case_options "$c")
+			if [ -z "$first" ]; then
+				first=$c want=$o
+			elif [ "$o" != "$want" ]; then
+				echo "tiers: $first wants a guest with '${want:-default}', $c with '${o:-default}': run them apart" >&2
+				return 1
+			fi
+			break
+		done
+	done
+	printf '%s\n' "$want"
+}

@@ -4,7 +4,7 @@
 # tests/vm/run-vm.sh - run one command in a throw-away QEMU guest.
 #
 # tests/vm/run-vm.sh [--kernel KVER|/path/to/bzImage] [--smp N] [--mem MiB]
-#                    [--disk-mb MiB] [--timeout SEC] [--extra-qemu "ARGS"]
+#                    [--disk-mb MiB] [--timeout SEC] [--numa NODE] [--extra-qemu "ARGS"]
 #                    [--plugin SO,ARG=VAL...] [--verbose] --out DIR -- COMMAND [ARGS...]
 #
 #   --kernel   Debian kernel version with /boot/vmlinuz-KVER (default: the
@@ -15,6 +15,11 @@
 #   --disk-mb  size of the emulated NVMe namespace nvme0n1 (default 1024),
 #              backed by a sparse raw file that is deleted afterwards
 #   --timeout  seconds before qemu is killed (default 3600)
+#   --numa     two NUMA nodes, the vCPUs and the memory split between them
+#              (vCPU i on node i % 2), and the NVMe on node NODE (0 or 1)
+#              behind a pxb-pcie expander bus with that numa_node, with one
+#              I/O queue (one MSI-X vector for all CPUs: one node's
+#              completions cross to the other)
 #   --extra-qemu  extra qemu arguments (word-split)
 #   --plugin   a TCG plugin and its arguments, as one -plugin value (not
 #              word-split; a comma in a path must be doubled)
@@ -43,7 +48,7 @@ CACHE=${STACKBLK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/stackblk}
 
 usage() { sed -n '4,33p' "$0" >&2; exit 2; }
 
-kernel="" smp=2 mem=2048 disk_mb=1024 tmo=3600 extra="" plugin="" out="" verbose=0
+kernel="" smp=2 mem=2048 disk_mb=1024 tmo=3600 extra="" plugin="" out="" verbose=0 numa=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift 2 ;;
@@ -51,6 +56,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--disk-mb) disk_mb=$2; shift 2 ;;
 	--timeout) tmo=$2; shift 2 ;;
+	--numa) numa=$2; shift 2 ;;
 	--extra-qemu) extra=$2; shift 2 ;;
 	--plugin) plugin=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
@@ -145,6 +151,22 @@ append="console=ttyS0 panic=-1 rdinit=/init printk.devkmsg=on mitigations=off nv
 # shellcheck disable=SC2206
 extra_args=($extra)
 [ -z "$plugin" ] || extra_args+=(-plugin "$plugin")
+nvme_args=(-device "nvme,serial=stackblk0,drive=nvm0")
+if [ -n "$numa" ]; then
+	case $numa in 0|1) ;; *) echo "run-vm: --numa takes node 0 or 1" >&2; exit 2 ;; esac
+	case $smp in *[!0-9]*) echo "run-vm: --numa needs a plain --smp N" >&2; exit 2 ;; esac
+	[ "$smp" -ge 2 ] || { echo "run-vm: --numa needs --smp 2 or more" >&2; exit 2; }
+	for n in 0 1; do
+		cpus=""
+		for ((c = n; c < smp; c += 2)); do cpus+=",cpus=$c"; done
+		extra_args+=(-object "memory-backend-ram,id=mem$n,size=$((mem / 2))M"
+			     -numa "node,nodeid=$n,memdev=mem$n$cpus")
+	done
+	# bus_nr leaves pcie.0 buses 0-127; the root port carries the NVMe
+	nvme_args=(-device "pxb-pcie,id=pxb0,bus_nr=128,numa_node=$numa,bus=pcie.0"
+		   -device pcie-root-port,id=rp0,bus=pxb0,chassis=1,slot=0
+		   -device nvme,serial=stackblk0,drive=nvm0,bus=rp0,max_ioqpairs=1)
+fi
 qemu=(qemu-system-x86_64 -machine q35 "${accel_args[@]}" -smp "$smp" -m "$mem"
 	-nodefaults -display none -no-reboot -monitor none
 	-serial "file:$out/console.log"
@@ -154,7 +176,7 @@ qemu=(qemu-system-x86_64 -machine q35 "${accel_args[@]}" -smp "$smp" -m "$mem"
 	-virtfs "local,path=$tmp/job,mount_tag=job,security_model=none,readonly=on"
 	-virtfs "local,path=${REPO//,/,,},mount_tag=repo,security_model=none,readonly=on,multidevs=remap"
 	-drive "file=$tmp/disk.img,if=none,id=nvm0,format=raw,cache=writeback,discard=unmap"
-	-device nvme,serial=stackblk0,drive=nvm0
+	"${nvme_args[@]}"
 	"${extra_args[@]}")
 echo "${qemu[*]}" >"$tmp/qemu.cmd"
 

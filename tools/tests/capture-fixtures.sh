@@ -86,6 +86,10 @@ guest() {
 		copy "/proc/irq/$irq/effective_affinity_list" "$out/tree"
 		copy "/proc/irq/$irq/smp_affinity_list" "$out/tree"
 	done
+	# NUMA nodes: each node's CPUs, the backing's node (controller or PCI device)
+	for f in /sys/devices/system/node/node*/cpulist; do copy "$f" "$out/tree"; done
+	copy /sys/block/nvme0n1/device/numa_node "$out/tree"
+	[ -f "$pci/numa_node" ] && cat "$pci/numa_node" >"$out/tree/sys/$pcirel/numa_node"
 	# the live CLI output on exactly this state
 	for c in list "stat" "depth stackblk0" "latency stackblk0" "affinity stackblk0" \
 		 "affinity stackblk1"; do

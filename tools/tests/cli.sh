@@ -265,7 +265,9 @@ t_affinity_nvme() {
 	expect "rc" [ $RC -eq 0 ]
 	expect "locality" has "backing completion   96.8%    0.0%    3.2%      1802" "$OUT"
 	expect "matrix total" has "total 1802:" "$OUT"
-	expect "vector row" has "   3  nvme0q4   28  3          3         msix  ok            452  3:452" "$OUT"
+	expect "vector row" has "   3  nvme0q4   28  3          1     3         msix  ok            452  3:452" "$OUT"
+	expect "remote node share" has "backing completion   96.8%    0.0%    3.2%      1802         1.5%" "$OUT"
+	expect "backing node" has "backing nvme0n1: NUMA node 0" "$OUT"
 	expect "admin noted" has "admin queue on irq 24 is not an I/O queue" "$OUT"
 	sb "$N4" affinity fast --json
 	want=$(io_vectors "$N4")
@@ -275,7 +277,18 @@ t_affinity_nvme() {
 sum(map(sum, d['completion']['matrix']['rows'])) == 800 + 1000 + 2"
 	expect "hctx mapping" json_check "[(v['hctx'], v['irq'], v['verified']) for v in d['msix']['vectors']] \
 == [(0, 25, True), (1, 26, True), (2, 27, True), (3, 28, True)] and d['msix']['pci'] == '0000:00:04.0'"
+	expect "NUMA nodes" json_check "d['msix']['numa_node'] == 0 and \
+[v['numa_nodes'] for v in d['msix']['vectors']] == ['0', '0', '1', '1'] and \
+d['completion']['node_locality'] == {'backing': {'same_node': 1775, 'remote_node': 27}, \
+'complete': {'same_node': 1790, 'remote_node': 12}} and d['completion']['backing']['remote'] == 57"
+	sb "$N4" stat -x
+	expect "-x: rnode% of 1802" has "         0         8    1.5%" "$OUT"
+	sb "$N4" stat --json
+	expect "stat --json node_locality" json_check \
+"d['devices'][0]['node_locality']['backing'] == {'same_node': 1775, 'remote_node': 27}"
 	sb "$N2" affinity stackblk0 --json
+	expect "older module: no node counters" json_check "d['completion']['node_locality'] is None \
+and d['msix']['numa_node'] is None"
 	expect "6.1 vectors" json_check "[v['name'] for v in d['msix']['vectors']] == ['nvme0q1', 'nvme0q2'] \
 and d['msix']['cpus'] == [0, 1] and d['msix']['vectors'][1]['interrupts'] == [900, 0]"
 	sb "$N2" affinity stackblk0

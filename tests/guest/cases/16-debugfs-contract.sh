@@ -45,8 +45,15 @@ folded=$(awk 'NR == 1 {for (i = 6; i <= NF; i++) lo[i - 1] = $i; next}
 	fail "debugfs latency_fine does not fold into latency: $(diff <(echo "$folded") <(grep -v '^#' "$G/latency") | head -n4)"
 grep -q "^ncpus $SB_NR_CPU_IDS\$" "$G/completion" || grep -q "^ncpus $SB_NCPU\$" "$G/completion" ||
 	fail "debugfs completion: no 'ncpus $SB_NCPU' line"
-for k in group backing_same backing_shared backing_remote complete_same complete_shared complete_remote matrix; do
+for k in group backing_same backing_shared backing_remote complete_same complete_shared complete_remote \
+	backing_same_node backing_remote_node complete_same_node complete_remote_node matrix; do
 	grep -q "^$k " "$G/completion" || fail "debugfs completion: no '$k' line"
+done
+# each completion is counted once by CPU and once by node
+for k in backing complete; do
+	c=$(awk -v k=$k '$1 ~ "^"k"_(same|shared|remote)$" {s += $2} END {print s + 0}' "$G/completion")
+	n=$(awk -v k=$k '$1 ~ "^"k"_(same|remote)_node$" {s += $2} END {print s + 0}' "$G/completion")
+	[ "$c" = "$n" ] || fail "debugfs completion: ${k} same+shared+remote $c, same_node+remote_node $n"
 done
 sb_destroy d
 [ ! -e "$G" ] || fail "$G still there after the disk is gone"
