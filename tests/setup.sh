@@ -30,6 +30,7 @@ PKGS=(
 	e2fsprogs coreutils mount diffutils procps
 	tmux
 	chromium fonts-dejavu-core	# tools/tests/svg-render.sh: record's SVGs, rendered
+	prometheus	# promtool: tools/tests/cli.sh and 66-cli-export check "stackblk export"
 )
 case ${1:-} in
 "") ;;
