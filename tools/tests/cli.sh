@@ -685,7 +685,28 @@ t_export_loop() {
 	expect "SIGTERM: valid" prom_ok "$TMP/exp/s.prom" "$N4"
 }
 
-for name in export_fixtures export_counters_only export_errors export_escape export_loop; do
+# tools/systemd/stackblk-export.service: its command line works (on a fixture,
+# into $TMP, one round), and systemd-analyze takes the unit
+t_export_unit() {
+	local unit=systemd/stackblk-export.service cmd
+	cmd=$(sed -n 's/^ExecStart=//p' "$unit")
+	expect "one ExecStart ($cmd)" [ "$(wc -l <<<"$cmd")" -eq 1 ]
+	expect "writes where it may write" has "-o $(sed -n 's/^ReadWritePaths=-//p' "$unit")/stackblk.prom" "$cmd"
+	cmd=${cmd/\/usr\/local\/sbin\/stackblk/.\/stackblk}
+	cmd=${cmd//\/var\/lib\/prometheus\/node-exporter/$TMP}
+	# shellcheck disable=SC2086
+	sb "$N4" ${cmd#./stackblk } -c 1
+	expect "the unit's command: rc" [ $RC -eq 0 ]
+	expect "the unit's command: values $(cat "$TMP/pc.out" 2>/dev/null)" prom_ok "$TMP/stackblk.prom" "$N4"
+	if command -v systemd-analyze >/dev/null; then
+		sed "s|/usr/local/sbin/stackblk|$PWD/stackblk|; /^Documentation=/d" "$unit" >"$TMP/stackblk-export.service"
+		OUT=$(systemd-analyze verify "$TMP/stackblk-export.service" 2>&1) RC=$?
+		expect "systemd-analyze verify: rc" [ $RC -eq 0 ]
+		expect "systemd-analyze verify: silent" [ -z "$OUT" ]
+	fi
+}
+
+for name in export_fixtures export_counters_only export_errors export_escape export_loop export_unit; do
 	t $name
 done
 
