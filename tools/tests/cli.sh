@@ -593,6 +593,7 @@ t_export_fixtures() {
 	expect "6.12: le in seconds" has 'path="logical",op="write",le="0.000131072"} 285' "$OUT"
 	expect "6.12: counter" has 'stackblk_logical_read_bytes_total{device="stackblk0",backing="nvme0n1",stages=""} 13107200' "$OUT"
 	expect "6.12: locality" has 'stackblk_completion_cpu_total{device="stackblk0",backing="nvme0n1",stages="",completion="backing",locality="same"} 1800' "$OUT"
+	expect "6.12: depth _sum at bucket midpoints" has 'stackblk_dispatch_depth_sum{device="stackblk0",backing="nvme0n1",stages=""} 4947.0' "$OUT"
 	expect "no OpenMetrics # EOF" eval '! grep -q "^# EOF" <<<"$OUT"'
 	# the checker itself finds a histogram whose +Inf differs from _count
 	sed 's/^\(stackblk_latency_seconds_count{device="stackblk0".*path="logical",op="write"}\) 1000$/\1 999/' \
@@ -706,7 +707,36 @@ t_export_unit() {
 	fi
 }
 
-for name in export_fixtures export_counters_only export_errors export_escape export_loop export_unit; do
+# the consumer itself: node_exporter's textfile collector (Debian's
+# prometheus-node-exporter, tests/setup.sh) on a free loopback port reads the
+# file without error and serves every stackblk series of it
+scrape() { curl -sf "http://127.0.0.1:$1/metrics" >"$TMP/scrape.out"; }
+t_export_node_exporter() {
+	local ne pid port n_file n_served
+	ne=$(command -v prometheus-node-exporter || command -v node_exporter)
+	if [ -z "$ne" ] || ! command -v curl >/dev/null; then
+		echo "# export_node_exporter skipped: no node_exporter or curl (tests/setup.sh installs them)" >&2
+		return
+	fi
+	rm -rf "$TMP/tf" && mkdir "$TMP/tf"
+	sb "$FX/real-6.12.118+deb12-4cpu/tree" export --once -o "$TMP/tf/stackblk.prom"
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	"$ne" --web.listen-address="127.0.0.1:$port" --collector.disable-defaults --collector.textfile \
+		--collector.textfile.directory="$TMP/tf" >"$TMP/ne.log" 2>&1 &
+	pid=$!
+	expect "node_exporter answers within 10 s: $(tail -n 2 "$TMP/ne.log")" wait_for 10 scrape "$port"
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+	OUT=$(cat "$TMP/scrape.out") RC=-
+	expect "no textfile error" has "node_textfile_scrape_error 0" "$OUT"
+	n_file=$(grep -c '^stackblk_' "$TMP/tf/stackblk.prom")
+	n_served=$(grep -c '^stackblk_' <<<"$OUT")
+	expect "every series served ($n_served of $n_file)" [ "$n_served" -eq "$n_file" ]
+	expect "a histogram served" grep -q '^stackblk_latency_seconds_count{backing="nvme0n1",device="stackblk0",op="write",path="logical",stages=""} 1000$' <<<"$OUT"
+}
+
+for name in export_fixtures export_counters_only export_errors export_escape export_loop export_unit \
+	    export_node_exporter; do
 	t $name
 done
 

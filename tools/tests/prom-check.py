@@ -156,13 +156,16 @@ def check_root(fams, root):
                 continue
             for i, x in enumerate(line.split()[3:]):
                 bucket[i] += int(x)
-        cum = 0
+        cum, sum2 = 0, 0
         for i, b in enumerate(bucket):
             cum += b
+            sum2 += b * ((3 << i) - 1)	# each dispatch at its bucket's midpoint
             if value(fams, "stackblk_dispatch_depth_bucket", device=dev, le=str((2 << i) - 1)) != cum:
                 fail("%s: depth le=%d != %d" % (dev, (2 << i) - 1, cum))
         if value(fams, "stackblk_dispatch_depth_count", device=dev) != cum:
             fail("%s: depth _count != %d dispatches" % (dev, cum))
+        if value(fams, "stackblk_dispatch_depth_sum", device=dev) != Decimal(sum2) / 2:
+            fail("%s: depth _sum != %s (bucket midpoints)" % (dev, Decimal(sum2) / 2))
         o["dispatches"] = cum
         comp = dict(l.split() for l in read(os.path.join(dbg, "completion")).splitlines()
                     if l and l[0].isalpha() and not l.startswith("matrix"))
