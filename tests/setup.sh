@@ -30,6 +30,8 @@ PKGS=(
 	e2fsprogs coreutils mount diffutils procps
 	tmux
 	chromium fonts-dejavu-core	# tools/tests/svg-render.sh: record's SVGs, rendered
+	prometheus	# promtool: tools/tests/cli.sh and 66-cli-export check "stackblk export"
+	prometheus-node-exporter	# tools/tests/cli.sh: its textfile collector reads export's file
 )
 case ${1:-} in
 "") ;;

@@ -20,6 +20,7 @@ int cmd_latency(int argc, char **argv);
 int cmd_affinity(int argc, char **argv);
 int cmd_reset(int argc, char **argv);
 int cmd_record(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 /* "stackblk: CMD: message" + "Try 'stackblk CMD --help'."; returns EXIT_USAGE. */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -23,6 +23,7 @@ static const struct {
 	{ "affinity", cmd_affinity, "submit x completion CPU matrix and the backing's MSI-X vectors" },
 	{ "reset",    cmd_reset,    "zero a device's counters and histograms (root)" },
 	{ "record",   cmd_record,   "sample, then draw latency, affinity and depth as SVG" },
+	{ "export",   cmd_export,   "write the Prometheus text format for node_exporter's textfile collector" },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -52,7 +52,7 @@ t_help() {
 	sb "$N4" --help
 	expect "--help" [ $RC -eq 0 ]
 	expect "--help lists commands" has "affinity" "$OUT"
-	for c in create remove list stat top depth latency affinity reset; do
+	for c in create remove list stat top depth latency affinity reset record export; do
 		sb "$N4" $c --help
 		expect "$c --help" [ $RC -eq 0 ]
 		expect "$c --help usage" has "Usage: stackblk $c" "$OUT"
@@ -565,6 +565,196 @@ for name in help usage_errors no_module unknown_device list stat_json_matches_sy
 	    stat_columns stat_fixed_widths stat_without_debugfs stat_interval depth latency affinity_nvme affinity_not_pci \
 	    affinity_interval positional_interval hist_interval collect_off top top_tmux reset \
 	    json_version timestamps create_errors remove real_fixtures; do
+	t $name
+done
+
+# --- export: the Prometheus text format -----------------------------------------
+# promtool_ok FILE: promtool (Debian package prometheus, tests/setup.sh) takes
+# FILE with no lint finding; without promtool, say so once and pass
+promtool_ok() {
+	if ! command -v promtool >/dev/null; then
+		[ -n "${PROMTOOL_SAID:-}" ] || echo "# promtool missing: tests/setup.sh installs prometheus" >&2
+		PROMTOOL_SAID=1
+		return 0
+	fi
+	promtool check metrics <"$1" >"$TMP/promtool.out" 2>&1 && [ ! -s "$TMP/promtool.out" ]
+}
+# prom_ok FILE [ROOT]: histograms whole (+Inf == _count), values = the tree's
+prom_ok() { python3 tests/prom-check.py "$1" ${2:+--root "$2"} >"$TMP/pc.out" 2>&1; }
+
+# every real fixture: promtool clean, and each value, histogram _count and
+# locality total equal to sysfs and debugfs (the completed requests)
+t_export_fixtures() {
+	local d n=0
+	for d in "$FX"/real-*/tree "$N4" "$N2"; do
+		rm -rf "$TMP/exp" && mkdir "$TMP/exp"
+		sb "$d" export --once -o "$TMP/exp/stackblk.prom"
+		expect "$d: rc" [ $RC -eq 0 ]
+		expect "$d: silent" [ -z "$OUT$ERR" ]
+		expect "$d: promtool: $(cat "$TMP/promtool.out" 2>/dev/null)" promtool_ok "$TMP/exp/stackblk.prom"
+		expect "$d: values: $(cat "$TMP/pc.out" 2>/dev/null)" prom_ok "$TMP/exp/stackblk.prom" "$d"
+		expect "$d: only the file, no temporary" [ "$(ls -A "$TMP/exp")" = stackblk.prom ]
+		expect "$d: mode 0644" [ "$(stat -c %a "$TMP/exp/stackblk.prom")" = 644 ]
+		n=$((n + 1))
+	done
+	# the 6.12 capture: fio's 800 reads and 1000 writes, on both paths
+	d=$FX/real-6.12.118+deb12-4cpu/tree
+	sb "$d" export --once -o "$TMP/exp/stackblk.prom"
+	prom_ok "$TMP/exp/stackblk.prom" "$d"
+	OUT=$(cat "$TMP/pc.out")
+	expect "6.12: counts" json_check "d['devices']['stackblk0']['latency_count'] == {'logical_read': 800, \
+'logical_write': 1000, 'logical_flush': 0, 'logical_other': 0, 'physical_read': 800, 'physical_write': 1000, \
+'physical_flush': 0, 'physical_other': 0} and d['devices']['stackblk0']['dispatches'] == 1800"
+	OUT=$(cat "$TMP/exp/stackblk.prom")
+	expect "6.12: write histogram" has 'stackblk_latency_seconds_count{device="stackblk0",backing="nvme0n1",stages="",path="logical",op="write"} 1000' "$OUT"
+	expect "6.12: exact _sum" has 'stackblk_latency_seconds_sum{device="stackblk0",backing="nvme0n1",stages="",path="logical",op="write"} 0.388230455' "$OUT"
+	expect "6.12: le in seconds" has 'path="logical",op="write",le="0.000131072"} 285' "$OUT"
+	expect "6.12: counter" has 'stackblk_logical_read_bytes_total{device="stackblk0",backing="nvme0n1",stages=""} 13107200' "$OUT"
+	expect "6.12: locality" has 'stackblk_completion_cpu_total{device="stackblk0",backing="nvme0n1",stages="",completion="backing",locality="same"} 1800' "$OUT"
+	expect "6.12: depth _sum at bucket midpoints" has 'stackblk_dispatch_depth_sum{device="stackblk0",backing="nvme0n1",stages=""} 4947.0' "$OUT"
+	expect "no OpenMetrics # EOF" eval '! grep -q "^# EOF" <<<"$OUT"'
+	# the checker itself finds a histogram whose +Inf differs from _count
+	sed 's/^\(stackblk_latency_seconds_count{device="stackblk0".*path="logical",op="write"}\) 1000$/\1 999/' \
+		"$TMP/exp/stackblk.prom" >"$TMP/exp/bad.prom"
+	expect "checker catches +Inf != _count" eval '! prom_ok "$TMP/exp/bad.prom"'
+	expect "checker says why" has "+Inf bucket 1000 != _count 999" "$(cat "$TMP/pc.out")"
+	sb "$N2" export --once slow
+	expect "one device named: rc" [ $RC -eq 0 ]
+	expect "only slow" [ "$(grep -c 'device="stackblk0"' <<<"$OUT")" -eq 0 ]
+	expect "slow's stages label" has 'stackblk_split_ios_total{device="stackblk1",backing="nullb0",stages="merge,split"} 100' "$OUT"
+}
+
+# without debugfs (not root): the counters, a note, stackblk_debugfs_readable 0
+t_export_counters_only() {
+	local n
+	rm -rf "$TMP/exp" && mkdir "$TMP/exp"
+	OUT=$(STACKBLK_ROOT=$N4 STACKBLK_DEBUGFS=$TMP/nodebugfs "${VG[@]}" ./stackblk export --once \
+		-o "$TMP/exp/s.prom" 2>"$TMP/err")
+	RC=$? ERR=$(cat "$TMP/err")
+	expect "rc" [ $RC -eq 0 ]
+	expect "note" has "stackblk0: debugfs not mounted" "$ERR"
+	expect "what is left out" has "exporting the counters only, without histograms and locality (stackblk_debugfs_readable 0)" "$ERR"
+	expect "promtool" promtool_ok "$TMP/exp/s.prom"
+	expect "values: $(cat "$TMP/pc.out" 2>/dev/null)" prom_ok "$TMP/exp/s.prom" "$N4"
+	OUT=$(cat "$TMP/exp/s.prom")
+	expect "flag 0" has 'stackblk_debugfs_readable{device="stackblk0",backing="nvme0n1",stages=""} 0' "$OUT"
+	expect "counters there" has 'stackblk_logical_write_ios_total{device="stackblk0",backing="nvme0n1",stages=""} 1000' "$OUT"
+	n=$(grep -c '^stackblk_latency_seconds' <<<"$OUT")
+	expect "no latency series (got $n)" [ "$n" -eq 0 ]
+}
+
+t_export_errors() {
+	sb "$N4" export
+	expect "no mode -> 2" [ $RC -eq 2 ]
+	expect "no mode: message" has "give --once, or -i SECONDS" "$ERR"
+	sb "$N4" export --once -i 1
+	expect "--once -i -> 2" [ $RC -eq 2 ]
+	sb "$N4" export --once -c 2
+	expect "-c without -i -> 2" [ $RC -eq 2 ]
+	sb "$N4" export --once -o "$TMP"
+	expect "directory -> 2" [ $RC -eq 2 ]
+	expect "directory: message" has "is a directory: give the file" "$ERR"
+	sb "$N4" export --once -o "$TMP/nodir/s.prom"
+	expect "no such dir -> 1" [ $RC -eq 1 ]
+	expect "no such dir: message" has "export: cannot write $TMP/nodir/s.prom: No such file or directory" "$ERR"
+	expect "nothing made" [ ! -e "$TMP/nodir" ]
+	sb "$N4" export --once nope
+	expect "unknown device -> 1" [ $RC -eq 1 ]
+	expect "unknown device: message" has "export: nope: no such stackblk device" "$ERR"
+	sb "$N4" export --once spare
+	expect "unpowered -> 1" [ $RC -eq 1 ]
+	sb "$TMP/empty" export --once
+	expect "no module -> 1" [ $RC -eq 1 ]
+	sb "$N4" export --once -o "$TMP/s.txt"
+	expect "not .prom: rc" [ $RC -eq 0 ]
+	expect "not .prom: written" [ -s "$TMP/s.txt" ]
+	expect "not .prom: note" has "reads only *.prom files" "$ERR"
+}
+
+# label values escaped: a backing name with a quote and a backslash
+t_export_escape() {
+	rw_copy "$N4"
+	printf 'we"ird\\name\n' >"$TMP/rw/sys/block/stackblk0/stackblk/backing"
+	sb "$TMP/rw" export --once -o "$TMP/esc.prom"
+	expect "rc" [ $RC -eq 0 ]
+	expect "escaped" grep -qF 'backing="we\"ird\\name"' "$TMP/esc.prom"
+	expect "promtool" promtool_ok "$TMP/esc.prom"
+	expect "parsed back: $(cat "$TMP/pc.out" 2>/dev/null)" prom_ok "$TMP/esc.prom"
+}
+
+# -i: a file rewritten every interval; SIGTERM ends the loop with nothing half-made
+t_export_loop() {
+	local pid i
+	sb "$N4" export -i 0.05 -c 2
+	expect "stdout, 2 reports" [ "$(grep -c '^# TYPE stackblk_logical_read_ios_total counter' <<<"$OUT")" -eq 2 ]
+	rm -rf "$TMP/exp" && mkdir "$TMP/exp"
+	sb "$N4" export -i 0.05 -c 3 -o "$TMP/exp/s.prom"
+	expect "-c 3: rc" [ $RC -eq 0 ]
+	expect "-c 3: valid" promtool_ok "$TMP/exp/s.prom"
+	rm -f "$TMP/exp/s.prom"
+	STACKBLK_ROOT=$N4 "${VG[@]}" ./stackblk export -i 0.2 -o "$TMP/exp/s.prom" 2>"$TMP/err" &
+	pid=$!
+	i=0
+	while [ ! -s "$TMP/exp/s.prom" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	kill -TERM $pid
+	wait $pid
+	RC=$? OUT="" ERR=$(cat "$TMP/err")
+	expect "SIGTERM: exit 0" [ $RC -eq 0 ]
+	expect "SIGTERM: the file stays, no temporary" [ "$(ls -A "$TMP/exp")" = s.prom ]
+	expect "SIGTERM: valid" prom_ok "$TMP/exp/s.prom" "$N4"
+}
+
+# tools/systemd/stackblk-export.service: its command line works (on a fixture,
+# into $TMP, one round), and systemd-analyze takes the unit
+t_export_unit() {
+	local unit=systemd/stackblk-export.service cmd
+	cmd=$(sed -n 's/^ExecStart=//p' "$unit")
+	expect "one ExecStart ($cmd)" [ "$(wc -l <<<"$cmd")" -eq 1 ]
+	expect "writes where it may write" has "-o $(sed -n 's/^ReadWritePaths=-//p' "$unit")/stackblk.prom" "$cmd"
+	cmd=${cmd/\/usr\/local\/sbin\/stackblk/.\/stackblk}
+	cmd=${cmd//\/var\/lib\/prometheus\/node-exporter/$TMP}
+	# shellcheck disable=SC2086
+	sb "$N4" ${cmd#./stackblk } -c 1
+	expect "the unit's command: rc" [ $RC -eq 0 ]
+	expect "the unit's command: values $(cat "$TMP/pc.out" 2>/dev/null)" prom_ok "$TMP/stackblk.prom" "$N4"
+	if command -v systemd-analyze >/dev/null; then
+		sed "s|/usr/local/sbin/stackblk|$PWD/stackblk|; /^Documentation=/d" "$unit" >"$TMP/stackblk-export.service"
+		OUT=$(systemd-analyze verify "$TMP/stackblk-export.service" 2>&1) RC=$?
+		expect "systemd-analyze verify: rc" [ $RC -eq 0 ]
+		expect "systemd-analyze verify: silent" [ -z "$OUT" ]
+	fi
+}
+
+# the consumer itself: node_exporter's textfile collector (Debian's
+# prometheus-node-exporter, tests/setup.sh) on a free loopback port reads the
+# file without error and serves every stackblk series of it
+scrape() { curl -sf "http://127.0.0.1:$1/metrics" >"$TMP/scrape.out"; }
+t_export_node_exporter() {
+	local ne pid port n_file n_served
+	ne=$(command -v prometheus-node-exporter || command -v node_exporter)
+	if [ -z "$ne" ] || ! command -v curl >/dev/null; then
+		echo "# export_node_exporter skipped: no node_exporter or curl (tests/setup.sh installs them)" >&2
+		return
+	fi
+	rm -rf "$TMP/tf" && mkdir "$TMP/tf"
+	sb "$FX/real-6.12.118+deb12-4cpu/tree" export --once -o "$TMP/tf/stackblk.prom"
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	"$ne" --web.listen-address="127.0.0.1:$port" --collector.disable-defaults --collector.textfile \
+		--collector.textfile.directory="$TMP/tf" >"$TMP/ne.log" 2>&1 &
+	pid=$!
+	expect "node_exporter answers within 10 s: $(tail -n 2 "$TMP/ne.log")" wait_for 10 scrape "$port"
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+	OUT=$(cat "$TMP/scrape.out") RC=-
+	expect "no textfile error" has "node_textfile_scrape_error 0" "$OUT"
+	n_file=$(grep -c '^stackblk_' "$TMP/tf/stackblk.prom")
+	n_served=$(grep -c '^stackblk_' <<<"$OUT")
+	expect "every series served ($n_served of $n_file)" [ "$n_served" -eq "$n_file" ]
+	expect "a histogram served" grep -q '^stackblk_latency_seconds_count{backing="nvme0n1",device="stackblk0",op="write",path="logical",stages=""} 1000$' <<<"$OUT"
+}
+
+for name in export_fixtures export_counters_only export_errors export_escape export_loop export_unit \
+	    export_node_exporter; do
 	t $name
 done
 
