@@ -402,3 +402,123 @@ bool sb_merge_fits(u64 prev_end, u64 next_pos, u64 cur_bytes,
 {
 	return prev_end == next_pos && cur_bytes + next_bytes <= max_bytes;
 }
+
+/**
+ * sb_parity_member - parity member of a stripe (left-symmetric)
+ * @stripe: stripe number
+ * @members: number of members, parity included
+ *
+ * As md's raid5_compute_sector() for ALGORITHM_LEFT_SYMMETRIC: the parity
+ * chunk starts on the last member and moves one member left per stripe.
+ */
+unsigned int sb_parity_member(u64 stripe, u32 members)
+{
+	u32 rem;
+
+	div_u64_rem(stripe, members, &rem);
+	return members - 1 - rem;
+}
+
+/**
+ * sb_parity_map - member and member offset of a logical byte
+ * @pos: logical byte position
+ * @members: number of members (SB_PARITY_MEMBERS_MIN..MAX)
+ * @chunk: chunk size in bytes, a power of two
+ * @loc: filled in
+ *
+ * Data chunks of a stripe start on the member after its parity member and
+ * wrap around (left-symmetric), so consecutive chunks go to consecutive
+ * members across stripe boundaries.
+ */
+void sb_parity_map(u64 pos, u32 members, u32 chunk, struct sb_parity_loc *loc)
+{
+	unsigned int shift = ilog2(chunk);
+	u64 chunk_nr = pos >> shift;
+	u32 dd;
+
+	loc->stripe = div_u64_rem(chunk_nr, members - 1, &dd);
+	loc->parity = sb_parity_member(loc->stripe, members);
+	loc->member = (loc->parity + 1 + dd) % members;
+	loc->off = (loc->stripe << shift) + (pos & (chunk - 1));
+}
+
+/**
+ * sb_parity_member_size - bytes of each member region that are used
+ * @backing: size of the backing device in bytes
+ * @members: number of members
+ * @chunk: chunk size in bytes, a power of two
+ *
+ * The backing is cut into @members equal regions, each rounded down to
+ * whole chunks (so the array holds whole stripes only).
+ */
+u64 sb_parity_member_size(u64 backing, u32 members, u32 chunk)
+{
+	return div_u64(backing, members) & ~((u64)chunk - 1);
+}
+
+/**
+ * sb_parity_capacity - logical size of a parity device
+ * @backing: size of the backing device in bytes
+ * @members: number of members
+ * @chunk: chunk size in bytes, a power of two
+ *
+ * (members - 1)/members of the backing, rounded down to whole stripes.
+ */
+u64 sb_parity_capacity(u64 backing, u32 members, u32 chunk)
+{
+	return sb_parity_member_size(backing, members, chunk) * (members - 1);
+}
+
+/**
+ * sb_parity_stripe_end - end of the piece of [@pos, @end) in @pos's stripe
+ * @pos: logical start
+ * @end: logical end, > @pos
+ * @members: number of members
+ * @chunk: chunk size in bytes
+ */
+u64 sb_parity_stripe_end(u64 pos, u64 end, u32 members, u32 chunk)
+{
+	u64 width = (u64)chunk * (members - 1);
+	u64 rem;
+
+	div64_u64_rem(pos, width, &rem);
+	return min(pos - rem + width, end);
+}
+
+/**
+ * sb_parity_choose - read-modify-write or reconstruct-write, as md chooses
+ * @start: logical start of a write within one stripe
+ * @end: its end, > @start, in the same stripe as @start
+ * @members: number of members
+ * @chunk: chunk size in bytes, a power of two
+ * @rmw_read: bytes read by a read-modify-write (may be NULL)
+ * @rcw_read: bytes read by a reconstruct-write (may be NULL)
+ *
+ * Parity is rewritten over the in-chunk offsets the write covers (their
+ * hull, h bytes).  Read-modify-write reads the old data being written and
+ * the old parity: (end - start) + h bytes.  Reconstruct-write reads every
+ * data byte of those offsets that is not being written: (members - 1) * h
+ * - (end - start) bytes; none for a full-stripe write.  As md's
+ * handle_stripe_dirtying() with its default rmw_level, the fewer reads
+ * win and a tie goes to reconstruct-write.
+ */
+enum sb_parity_write sb_parity_choose(u64 start, u64 end, u32 members,
+				      u32 chunk, u64 *rmw_read, u64 *rcw_read)
+{
+	u64 width = (u64)chunk * (members - 1);
+	u64 len = end - start, r0, r1, h, rmw, rcw;
+
+	div64_u64_rem(start, width, &r0);
+	r1 = r0 + len;				/* in (r0, width] */
+	if ((r0 >> ilog2(chunk)) == ((r1 - 1) >> ilog2(chunk)))
+		h = len;			/* within one chunk */
+	else
+		h = chunk;			/* spans chunks: hull is all */
+	rmw = len + h;
+	rcw = (u64)(members - 1) * h - len;
+	if (rmw_read)
+		*rmw_read = rmw;
+	if (rcw_read)
+		*rcw_read = rcw;
+	return rmw < rcw ? SB_PARITY_RMW : SB_PARITY_RCW;
+}

@@ -66,4 +66,46 @@ void sb_plain64_iv(u8 *iv, u64 pos, u32 cs, bool large_sectors);
 bool sb_merge_fits(u64 prev_end, u64 next_pos, u64 cur_bytes,
 		   u64 next_bytes, u64 max_bytes);
 
+/*
+ * Parity stage layout (issue 17): md's RAID-5 left-symmetric layout
+ * (ALGORITHM_LEFT_SYMMETRIC) over parity_members equal regions of the
+ * backing device, parity_chunk bytes per chunk.  Positions and lengths are
+ * in bytes; logical positions are those of the data above the parity
+ * stage, member offsets are from the start of a member region.
+ */
+#define SB_PARITY_MEMBERS_MIN	3
+#define SB_PARITY_MEMBERS_MAX	16
+#define SB_PARITY_CHUNK_MIN	4096
+#define SB_PARITY_CHUNK_MAX	(1024 * 1024)
+
+/**
+ * struct sb_parity_loc - where one logical byte lives
+ * @stripe: stripe number (also the chunk number within every member)
+ * @member: data member holding the byte
+ * @parity: parity member of @stripe
+ * @off: byte offset of the byte within @member's region
+ */
+struct sb_parity_loc {
+	u64 stripe;
+	unsigned int member;
+	unsigned int parity;
+	u64 off;
+};
+
+/* How a write to one stripe updates its parity. */
+enum sb_parity_write {
+	SB_PARITY_RMW,	/* read old data and old parity */
+	SB_PARITY_RCW,	/* read the data not written (none: full stripe) */
+};
+
+unsigned int sb_parity_member(u64 stripe, u32 members);
+void sb_parity_map(u64 pos, u32 members, u32 chunk,
+		   struct sb_parity_loc *loc);
+u64 sb_parity_member_size(u64 backing, u32 members, u32 chunk);
+u64 sb_parity_capacity(u64 backing, u32 members, u32 chunk);
+u64 sb_parity_stripe_end(u64 pos, u64 end, u32 members, u32 chunk);
+enum sb_parity_write sb_parity_choose(u64 start, u64 end, u32 members,
+				      u32 chunk, u64 *rmw_read,
+				      u64 *rcw_read);
+
 #endif /* _STACKBLK_LIB_H */
