@@ -60,19 +60,30 @@ static const struct export_stat {
 	"completed requests by the CPU that completed them against the submitting CPU: " \
 	"same CPU, another CPU sharing its last-level cache, or remote " \
 	"(completion=backing: the backing device's completion, stackblk: stackblk's own)"
+#define NODE_LOCALITY_HELP \
+	"completed requests by the NUMA node of the CPU that completed them against " \
+	"the submitting CPU's node (a module without node counters exports none)"
 static const struct export_locality {
 	const char *metric, *help;
 	const char *completion, *locality;	/* label values */
 	size_t off;				/* of the u64 in struct sb_completion */
+	bool node;				/* only where the module counts by node */
 } export_locality[] = {
 #define LOC(field, idx, side, where) { "stackblk_completion_cpu_total", CPU_LOCALITY_HELP, \
-	side, where, offsetof(struct sb_completion, field[idx]) }
+	side, where, offsetof(struct sb_completion, field[idx]), false }
+#define NODE(field, idx, side, where) { "stackblk_completion_node_total", NODE_LOCALITY_HELP, \
+	side, where, offsetof(struct sb_completion, field[idx]), true }
 	LOC(backing, SB_SAME, "backing", "same"),
 	LOC(backing, SB_SHARED, "backing", "shared"),
 	LOC(backing, SB_REMOTE, "backing", "remote"),
 	LOC(complete, SB_SAME, "stackblk", "same"),
 	LOC(complete, SB_SHARED, "stackblk", "shared"),
 	LOC(complete, SB_REMOTE, "stackblk", "remote"),
+	NODE(backing_node, SB_SAME_NODE, "backing", "same_node"),
+	NODE(backing_node, SB_REMOTE_NODE, "backing", "remote_node"),
+	NODE(complete_node, SB_SAME_NODE, "stackblk", "same_node"),
+	NODE(complete_node, SB_REMOTE_NODE, "stackblk", "remote_node"),
+#undef NODE
 #undef LOC
 };
 
@@ -257,7 +268,7 @@ static void write_locality(FILE *f, const struct export_dev *d, size_t n)
 		if (!k || strcmp(l->metric, export_locality[k - 1].metric))
 			put_head(f, l->metric, "counter", l->help);
 		for (size_t i = 0; i < n; i++) {
-			if (d[i].debugfs_err)
+			if (d[i].debugfs_err || (l->node && !d[i].comp.have_node))
 				continue;
 			put_series(f, l->metric, &d[i].dev, "completion=\"%s\",locality=\"%s\"",
 				   l->completion, l->locality);

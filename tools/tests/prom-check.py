@@ -127,7 +127,8 @@ def check_root(fams, root):
                 fail("%s %s: exported %s, sysfs %d" % (dev, m, value(fams, m, device=dev), v))
         o = out[dev] = {"stats": stats, "debugfs": int(value(fams, "stackblk_debugfs_readable", device=dev))}
         if not o["debugfs"]:
-            for fam in ("stackblk_latency_seconds", "stackblk_dispatch_depth", "stackblk_completion_cpu_total"):
+            for fam in ("stackblk_latency_seconds", "stackblk_dispatch_depth", "stackblk_completion_cpu_total",
+                        "stackblk_completion_node_total"):
                 if any(labels["device"] == dev for _, labels, _ in fams[fam]["samples"]):
                     fail("%s: %s exported without debugfs" % (dev, fam))
             continue
@@ -176,6 +177,13 @@ def check_root(fams, root):
                 if v != int(comp[side + "_" + loc]):
                     fail("%s: %s_%s exported %s, debugfs %s" % (dev, side, loc, v, comp[side + "_" + loc]))
                 o["locality"][label + "_" + loc] = int(v)
+            # by NUMA node: only from a module that counts it
+            for loc in ("same_node", "remote_node"):
+                want = comp.get(side + "_" + loc)
+                got = [x for n, lb, x in fams.get("stackblk_completion_node_total", {"samples": []})["samples"]
+                       if lb.get("device") == dev and lb.get("completion") == label and lb.get("locality") == loc]
+                if (want is None and got) or (want is not None and got != [int(want)]):
+                    fail("%s: %s_%s exported %s, debugfs %s" % (dev, side, loc, got, want))
     return out
 
 
