@@ -170,6 +170,10 @@ if want build; then
 			fail "build-warnings/$k" "$(echo "$w" | wc -l) warning(s), first: $(echo "$w" | head -n1)"
 		fi
 	done
+	# every attribute the module creates has its Documentation/ABI entry
+	tests/host/abi.sh >"$RES/abi.log" 2>&1
+	fold "$RES/abi.log"
+	grep -qE '^(PASS|FAIL) ' "$RES/abi.log" || fail abi "tests/host/abi.sh: $(tail -n1 "$RES/abi.log")"
 	phase_end
 else
 	for k in "${KVERS[@]}"; do [ -f "build/$k/stackblk.ko" ] && BUILT[$k]=1; done
