@@ -128,4 +128,5 @@ module_exit(sb_exit);
 MODULE_DESCRIPTION("stackblk: instrumented blk-mq device stacked on a backing block device");
 MODULE_AUTHOR("The stackblk developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(STACKBLK_VERSION);
 MODULE_SOFTDEP("pre: xts");

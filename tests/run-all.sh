@@ -10,8 +10,9 @@
 #   kernel      the debug kernel (tests/kernel/build-kernel.sh, cached), in the
 #               background from then on, beside the rest of apt and the host
 #               phases only
-#   build sparse checkpatch dkms tools   host only (W=1, C=2, --strict, dkms,
-#               the CLI's tests: ASan/UBSan for check, valgrind for check-full)
+#   build sparse checkpatch dkms tools   host only (W=1, C=2, --strict, dkms
+#               and packaging: tests/host/packaging.sh, the CLI's tests:
+#               ASan/UBSan for check, valgrind for check-full)
 #   guests      once the kernel is built: two lanes, each one guest at a time.
 #               TCG runs a guest in one host thread (tests/vm/run-vm.sh), so
 #               two lanes keep the 2 host cores busy and never oversubscribe them.
@@ -169,6 +170,10 @@ if want build; then
 			fail "build-warnings/$k" "$(echo "$w" | wc -l) warning(s), first: $(echo "$w" | head -n1)"
 		fi
 	done
+	# every attribute the module creates has its Documentation/ABI entry
+	tests/host/abi.sh >"$RES/abi.log" 2>&1
+	fold "$RES/abi.log"
+	grep -qE '^(PASS|FAIL) ' "$RES/abi.log" || fail abi "tests/host/abi.sh: $(tail -n1 "$RES/abi.log")"
 	phase_end
 else
 	for k in "${KVERS[@]}"; do [ -f "build/$k/stackblk.ko" ] && BUILT[$k]=1; done
@@ -234,46 +239,18 @@ if want checkpatch; then
 	phase_end
 fi
 
-# --- dkms ------------------------------------------------------------------------
-# In private trees (--sourcetree/--dkmstree): nothing outside a temp directory
-# is touched, so it is idempotent and leaves no state behind.
+# --- dkms and packaging --------------------------------------------------------------
+# tests/host/packaging.sh: dkms install/remove/reinstall for each kernel in
+# private trees (--dkmstree/--installtree), make install/uninstall into a
+# DESTDIR, the version in one place, make without headers.  Nothing outside
+# a temp directory is touched (it checks that).
 if want dkms; then
 	phase_start dkms
-	name=$(sed -n 's/^PACKAGE_NAME="\(.*\)"/\1/p' dkms.conf)
-	ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
-	sysstate() { ls -d /var/lib/dkms/"$name" /usr/src/"$name"-* /lib/modules/*/updates/dkms/"$name".ko* 2>/dev/null; }
-	before=$(sysstate)
-	T=$(mktemp -d)
-	D=(--sourcetree "$T/src" --dkmstree "$T/dkms")
-	mkdir -p "$T/src/$name-$ver" "$T/dkms"
-	cp -a dkms.conf Kbuild module include "$T/src/$name-$ver/"
-	if dkms add "${D[@]}" "$name/$ver" >"$RES/dkms.log" 2>&1; then
-		pass dkms/add
-		for k in "${KVERS[@]}"; do
-			if dkms build "${D[@]}" "$name/$ver" -k "$k" >>"$RES/dkms.log" 2>&1 &&
-				ls "$T/dkms/$name/$ver/$k"/*/module/"$name".ko* >/dev/null 2>&1; then
-				pass "dkms/build/$k"
-			else
-				cp -a "$T/dkms/$name/$ver/build/make.log" "$RES/dkms-make-$k.log" 2>/dev/null
-				fail "dkms/build/$k" "dkms build failed (tests/results/dkms.log, dkms-make-$k.log)"
-			fi
-		done
-		if dkms remove "${D[@]}" "$name/$ver" --all >>"$RES/dkms.log" 2>&1 &&
-			[ ! -e "$T/dkms/$name" ]; then
-			pass dkms/remove
-		else
-			fail dkms/remove "dkms remove --all failed or left $T/dkms/$name"
-		fi
-	else
-		fail dkms/add "$(tail -n1 "$RES/dkms.log")"
-	fi
-	rm -rf "$T"
-	after=$(sysstate)
-	if [ "$before" = "$after" ]; then
-		pass dkms/no-state-left
-	else
-		fail dkms/no-state-left "system DKMS state changed: '$before' -> '$after'"
-	fi
+	tests/host/packaging.sh "${KVERS[@]}" >"$RES/packaging.log" 2>&1
+	r=$?
+	fold "$RES/packaging.log"
+	grep -q '^FAIL ' "$RES/packaging.log" || [ $r -eq 0 ] ||
+		fail packaging "tests/host/packaging.sh exited $r: $(tail -n1 "$RES/packaging.log")"
 	phase_end
 fi
 

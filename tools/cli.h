@@ -6,8 +6,9 @@
 #include <getopt.h>
 #include <stdbool.h>
 
+/* STACKBLK_VERSION: PACKAGE_VERSION of dkms.conf, passed by the Makefile. */
 #ifndef STACKBLK_VERSION
-#define STACKBLK_VERSION "0.1.0"
+#error "STACKBLK_VERSION is not defined: build with tools/Makefile"
 #endif
 
 int cmd_create(int argc, char **argv);

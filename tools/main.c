@@ -49,9 +49,72 @@ int usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/* Where show_help() prints: stdout, or the buffer of complete_options(). */
+static FILE *help_out;
+
 int show_help(const char *text)
 {
-	fputs(text, stdout);
+	fputs(text, help_out ? help_out : stdout);
+	return EXIT_OK;
+}
+
+/*
+ * The options of @cmd, one a line, each with the name of its argument if it
+ * takes one ("--backing DEV"), read from the very help text that
+ * 'stackblk CMD --help' prints: the option lines of its table.
+ */
+static int complete_options(int (*fn)(int, char **), const char *cmd)
+{
+	char name[32], help[] = "--help", *argv[] = { name, help, NULL };
+	char *text = NULL, *line, *save = NULL;
+	size_t len = 0;
+
+	snprintf(name, sizeof(name), "%s", cmd);
+	help_out = open_memstream(&text, &len);
+	if (!help_out)
+		return EXIT_RUNTIME;
+	fn(2, argv);
+	fclose(help_out);
+	help_out = NULL;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *p = line + strspn(line, " "), *opts[4], *arg = NULL;
+		int n = 0;
+
+		/* "  -b, --backing DEV   text": the options, then their argument */
+		while (*p == '-' && n < 4) {
+			opts[n++] = p;
+			p += strcspn(p, ", ");
+			if (*p == ',') {
+				*p++ = '\0';
+				p += strspn(p, " ");
+				continue;
+			}
+			if (*p == ' ' && p[1] && p[1] != ' ') {
+				arg = p + 1;
+				arg[strcspn(arg, " ")] = '\0';
+			}
+			*p = '\0';
+			break;
+		}
+		for (int i = 0; i < n; i++)
+			printf("%s%s%s\n", opts[i], arg ? " " : "", arg ? arg : "");
+	}
+	free(text);
+	return EXIT_OK;
+}
+
+/* stackblk --complete [CMD]: for the bash completion (tools/stackblk.bash). */
+static int complete(const char *cmd)
+{
+	for (size_t i = 0; i < NR_COMMANDS; i++) {
+		if (!cmd)
+			printf("%s\n", commands[i].name);
+		else if (!strcmp(cmd, commands[i].name))
+			return complete_options(commands[i].fn, cmd);
+	}
+	if (cmd)
+		return EXIT_USAGE;
+	printf("--help\n--version\n");
 	return EXIT_OK;
 }
 
@@ -171,6 +234,8 @@ int main(int argc, char **argv)
 		printf("stackblk %s\n", STACKBLK_VERSION);
 		return EXIT_OK;
 	}
+	if (!strcmp(cmd, "--complete"))	/* hidden: for the bash completion */
+		return complete(argc > 2 ? argv[2] : NULL);
 	for (size_t i = 0; i < NR_COMMANDS; i++)
 		if (!strcmp(cmd, commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);

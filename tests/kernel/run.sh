@@ -77,7 +77,7 @@ if [ -x tests/guest/suite.sh ] && [ "${SB_DEBUG_SUITE:-1}" != 0 ]; then
 		tests/lib/build-modules.sh "$KOUT/build" >"$OUT/build-module.log" 2>&1
 	else	# same approach: a private copy of the sources per kernel
 		b=$SB_REPO/build/$KREL && rm -rf "$b" && mkdir -p "$b" &&
-			cp -a Kbuild module include "$b/" &&
+			cp -a Kbuild dkms.conf module include "$b/" &&
 			make -C "$KOUT/build" M="$b" modules >"$OUT/build-module.log" 2>&1
 	fi
 	if [ -f "build/$KREL/stackblk.ko" ]; then

@@ -79,7 +79,7 @@ for t in "${targets[@]}"; do
 	exec 9>"$OUTROOT/.lock-$kver"
 	flock 9
 	bdir=$(sb_kbuild_dir "$out")
-	cp -a "$REPO/Kbuild" "$REPO/module" "$REPO/include" "$bdir/"
+	cp -a "$REPO/Kbuild" "$REPO/dkms.conf" "$REPO/module" "$REPO/include" "$bdir/"
 	echo "build-modules: $kver (KDIR=$kdir) -> ${out#$REPO/}/stackblk.ko"
 	set +e
 	make -C "$kdir" M="$bdir" W=1 "${makeargs[@]}" modules >"$bdir/build.log" 2>&1

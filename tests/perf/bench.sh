@@ -104,7 +104,7 @@ build_ko() {
 			dir=$RAW/src-$name
 			rm -rf "$dir"
 			mkdir -p "$dir/tests"
-			git -C "$REPO" archive "$rev" module include Kbuild Makefile | tar -x -C "$dir"
+			git -C "$REPO" archive "$rev" module include Kbuild Makefile dkms.conf | tar -x -C "$dir"
 			# today's build scripts (and what they source) build any revision
 			cp -r "$REPO/tests/lib" "$dir/tests/"
 		elif [ -n "$(git -C "$REPO" status --porcelain -- module include Kbuild)" ]; then

@@ -59,6 +59,36 @@ t_help() {
 	done
 }
 
+# stackblk --complete (the bash completion's source): the command table, and
+# for each command the options of its help text, every one of which its
+# parser takes (no "invalid option")
+t_complete() {
+	local cmds c o
+	sb "$N4" --complete
+	expect "--complete rc" [ $RC -eq 0 ]
+	cmds=$(grep -v '^-' <<<"$OUT")
+	sb "$N4" --help
+	for c in $cmds; do
+		expect "--help lists $c" grep -qE "^  $c " <<<"$OUT"
+	done
+	expect "all commands" [ "$(wc -w <<<"$cmds")" -eq "$(grep -cE '^  [a-z]+ ' <<<"$OUT")" ]
+	for c in $cmds; do
+		sb "$N4" --complete "$c"
+		expect "--complete $c rc" [ $RC -eq 0 ]
+		expect "--complete $c has --help" has "--help" "$OUT"
+		local opts=$OUT
+		while read -r o _; do
+			[ "$o" = --help ] || [ "$o" = -h ] && continue
+			sb "$N4" "$c" "$o" --help
+			expect "$c accepts $o" eval '! grep -q "invalid option" <<<"$ERR"'
+		done <<<"$opts"
+	done
+	sb "$N4" --complete create
+	expect "create --backing DEV" has "--backing DEV" "$OUT"
+	sb "$N4" --complete nosuch
+	expect "--complete nosuch rc 2" [ $RC -eq 2 ]
+}
+
 t_usage_errors() {
 	sb "$N4"
 	expect "no command -> 2" [ $RC -eq 2 ]
@@ -561,7 +591,7 @@ and all(v['verified'] for v in d['msix']['vectors'])"
 	[ $n -gt 0 ] || echo "# no real fixtures (tools/tests/capture-fixtures.sh)" >&2
 }
 
-for name in help usage_errors no_module unknown_device list stat_json_matches_sysfs stat_human \
+for name in help complete usage_errors no_module unknown_device list stat_json_matches_sysfs stat_human \
 	    stat_columns stat_fixed_widths stat_without_debugfs stat_interval depth latency affinity_nvme affinity_not_pci \
 	    affinity_interval positional_interval hist_interval collect_off top top_tmux reset \
 	    json_version timestamps create_errors remove real_fixtures; do

@@ -3,7 +3,9 @@
 # per hardware context, 14 buckets), latency (8 lines, 40 buckets),
 # latency_fine (8 lines, 304 buckets headed by their lower bounds, which
 # fold exactly into latency's) and completion; the files go away with the
-# disk.
+# disk.  The sysfs, configfs and module parameter files the module made are
+# exactly those of Documentation/ABI/testing/ (each has its entry, each
+# entry its file).
 mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
 sb_load
 sb_create d nr_hw_queues=2
@@ -55,6 +57,16 @@ for k in backing complete; do
 	n=$(awk -v k=$k '$1 ~ "^"k"_(same|remote)_node$" {s += $2} END {print s + 0}' "$G/completion")
 	[ "$c" = "$n" ] || fail "debugfs completion: ${k} same+shared+remote $c, same_node+remote_node $n"
 done
+# the live attributes against Documentation/ABI/testing/, by their What: lines
+abi_live=$( (cd "/sys/block/stackblk$SB_IDX/stackblk" && find . -type f) |
+		sed "s|^\.|/sys/block/stackblk<N>/stackblk|"
+	echo /sys/kernel/config/stackblk
+	(cd /sys/kernel/config/stackblk/d && find . -maxdepth 1 -type f) |
+		sed "s|^\.|/sys/kernel/config/stackblk/<name>|"
+	(cd /sys/module/stackblk/parameters && find . -type f) | sed "s|^\.|/sys/module/stackblk/parameters|")
+abi_doc=$(sed -n 's/^What:\t*//p' "$SB_REPO"/Documentation/ABI/testing/{sysfs-block,configfs,sysfs-module}-stackblk)
+abi_diff=$(diff <(sort <<<"$abi_live") <(sort <<<"$abi_doc") | grep '^[<>]' | head -n4 | tr '\n' ' ')
+[ -z "$abi_diff" ] || fail "sysfs/configfs vs Documentation/ABI (< no entry, > no such file): $abi_diff"
 sb_destroy d
 [ ! -e "$G" ] || fail "$G still there after the disk is gone"
 sb_unload
