@@ -46,6 +46,12 @@ SB_COUNTER(rmw_ios, ATTRIB, ios, "read-modify-write cycles")
 SB_COUNTER(rmw_read_bytes, ATTRIB, bytes, "bytes read by read-modify-write cycles")
 SB_COUNTER(errors, OUTCOME, requests, "requests completed with an error")
 SB_COUNTER(timeouts, OUTCOME, requests, "request timer expiries, re-armed")
+SB_COUNTER(parity_rmw_ios, ATTRIB, ios, "parity stripe updates by read-modify-write")
+SB_COUNTER(parity_rcw_ios, ATTRIB, ios, "parity stripe updates by reconstruct-write")
+SB_COUNTER(parity_read_ios, ATTRIB, ios, "reads of old data and parity for parity updates")
+SB_COUNTER(parity_read_bytes, ATTRIB, bytes, "bytes read for parity updates")
+SB_COUNTER(parity_write_ios, ATTRIB, ios, "parity chunk writes")
+SB_COUNTER(parity_write_bytes, ATTRIB, bytes, "bytes of parity written")
 
 /* Gauges: computed from the per-hctx depth state, not per-CPU sums. */
 SB_GAUGE(inflight, OUTCOME, requests, "requests in flight now, whole device")

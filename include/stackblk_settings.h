@@ -21,13 +21,14 @@
  *          SECRET  write-only in configfs (mode 0200), never shown
  *   kind:  U32     decimal, min..max (max 0: the number of possible CPUs)
  *          BYTES   decimal, min..max, a multiple of 512
+ *          POW2    decimal bytes, min..max, a power of two (min >= 512)
  *          SECTOR  512 or 4096
  *          BOOL    0 or 1
- *          STAGES  comma-separated subset of merge,split,crypt
+ *          STAGES  comma-separated subset of merge,split,crypt,parity
  *          CIPHER  the one cipher, aes-xts-plain64
  *          PATH    path of a block device
  *          KEY     hex AES-XTS key of 32 or 64 bytes
- *   def, min, max: for U32, BYTES, SECTOR and BOOL; 0 for the others
+ *   def, min, max: for U32, BYTES, POW2, SECTOR and BOOL; 0 for the others
  */
 
 /* the device */
@@ -36,7 +37,7 @@ SB_SETTING(nr_hw_queues, DEVICE, U32, 0, 0, 0, "hardware contexts; 0 = one per p
 SB_SETTING(queue_depth, DEVICE, U32, 128, 1, 4096, "tags per hardware context")
 
 /* the stages */
-SB_SETTING(stages, STAGE, STAGES, 0, 0, 0, "stages, comma-separated: merge,split,crypt")
+SB_SETTING(stages, STAGE, STAGES, 0, 0, 0, "stages, comma-separated: merge,split,crypt,parity")
 SB_SETTING(merge_max_bytes, STAGE, BYTES, 131072, 512, 1 << 30, "largest merged backing I/O")
 SB_SETTING(split_boundary, STAGE, BYTES, 65536, 512, 1 << 30, "split at multiples of this")
 SB_SETTING(crypt_cipher, STAGE, CIPHER, 0, 0, 0, "cipher: only aes-xts-plain64")
@@ -44,5 +45,7 @@ SB_SETTING(crypt_sector_size, STAGE, SECTOR, 512, 512, 4096, "crypt sector: 512 
 SB_SETTING(crypt_iv_large_sectors, STAGE, BOOL, 0, 0, 1, "IV counts crypt sectors (1) or 512s (0)")
 SB_SETTING(crypt_allow_discards, STAGE, BOOL, 0, 0, 1, "discards through crypt (1) or not (0)")
 SB_SETTING(crypt_key, SECRET, KEY, 0, 0, 0, "hex AES-XTS key, 32 or 64 bytes")
+SB_SETTING(parity_members, STAGE, U32, 5, 3, 16, "parity: members, parity included")
+SB_SETTING(parity_chunk, STAGE, POW2, 65536, 4096, 1 << 20, "parity: chunk, a power of two")
 
 #undef SB_SETTING

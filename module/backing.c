@@ -19,20 +19,21 @@
  */
 #include <linux/bio.h>
 #include <linux/blk-mq.h>
+#include <linux/completion.h>
 #include <linux/smp.h>
 
 #include "stackblk.h"
 #include "sb_trace.h"
 
-/* A backing bio, as it is submitted: physical counters. */
-void sb_count_physical(struct sb_dev *dev, struct bio *bio)
+/*
+ * With the parity stage, a bio with data is in the data space of the
+ * device: it goes through parity, which may sleep (task context only:
+ * every unit of a parity device runs in io_wq, stage.c).  An empty flush
+ * goes to the backing as it is.
+ */
+static bool sb_via_parity(const struct sb_dev *dev, const struct bio *bio)
 {
-	unsigned int bytes = bio->bi_iter.bi_size;
-	enum req_op op = bio_op(bio);
-
-	if (op == REQ_OP_WRITE && !bytes)	/* empty PREFLUSH */
-		op = REQ_OP_FLUSH;
-	sb_count_io(dev, true, op, bytes);
+	return dev->parity && bio->bi_iter.bi_size;
 }
 
 /**
@@ -41,8 +42,9 @@ void sb_count_physical(struct sb_dev *dev, struct bio *bio)
  * @bio: from dev->bs, target and data set up
  * @end_io: its completion; begins with sb_backing_bio_end()
  *
- * Counts it as physical I/O.  The bio, and @cmd, may complete before this
- * returns.
+ * Counts it as physical I/O, or with the parity stage hands it to parity,
+ * whose member bios are the physical I/O.  The bio, and @cmd, may complete
+ * before this returns.
  */
 void sb_backing_submit(struct sb_cmd *cmd, struct bio *bio,
 		       bio_end_io_t *end_io)
@@ -50,8 +52,14 @@ void sb_backing_submit(struct sb_cmd *cmd, struct bio *bio,
 	struct sb_bio *sbio = container_of(bio, struct sb_bio, bio);
 
 	sbio->cmd = cmd;
-	sbio->start_ns = sb_now_if_collecting();
 	bio->bi_end_io = end_io;
+	if (sb_via_parity(cmd->dev, bio)) {
+		/* its member I/O is the physical I/O (stage_parity.c) */
+		sbio->start_ns = 0;
+		sb_parity_submit(cmd, bio);
+		return;
+	}
+	sbio->start_ns = sb_now_if_collecting();
 	sb_count_physical(cmd->dev, bio);
 	trace_stackblk_bio_submit(blk_mq_rq_from_pdu(cmd), bio, 0);
 	submit_bio_noacct(bio);
@@ -81,8 +89,47 @@ struct sb_cmd *sb_backing_bio_end(struct bio *bio, u64 *now)
 	}
 	if (now)
 		*now = t;
-	trace_stackblk_bio_complete(blk_mq_rq_from_pdu(cmd), bio, 0);
+	if (!sb_via_parity(cmd->dev, bio))
+		trace_stackblk_bio_complete(blk_mq_rq_from_pdu(cmd), bio, 0);
 	return cmd;
+}
+
+static void sb_backing_wait_end_io(struct bio *bio)
+{
+	complete(bio->bi_private);
+}
+
+/**
+ * sb_backing_submit_wait - send a bio of @cmd's and wait for it
+ * @cmd: the request (or unit leader) it belongs to
+ * @bio: from dev->bs, target and data set up
+ *
+ * Task context.  As sb_backing_submit(), but not timed, and the error is
+ * the caller's: @cmd's status is left alone.  Returns 0 or an errno; the
+ * bio is the caller's to put.
+ */
+int sb_backing_submit_wait(struct sb_cmd *cmd, struct bio *bio)
+{
+	struct request *rq = blk_mq_rq_from_pdu(cmd);
+	DECLARE_COMPLETION_ONSTACK(done);
+	int err;
+
+	if (sb_via_parity(cmd->dev, bio)) {
+		struct sb_bio *sbio = container_of(bio, struct sb_bio, bio);
+
+		sbio->cmd = cmd;
+		sbio->start_ns = 0;
+		bio->bi_private = &done;
+		bio->bi_end_io = sb_backing_wait_end_io;
+		sb_parity_submit(cmd, bio);
+		wait_for_completion_io(&done);
+		return blk_status_to_errno(bio->bi_status);
+	}
+	sb_count_physical(cmd->dev, bio);
+	trace_stackblk_bio_submit(rq, bio, 0);
+	err = submit_bio_wait(bio);
+	trace_stackblk_bio_complete(rq, bio, 0);
+	return err;
 }
 
 /**

@@ -18,6 +18,7 @@
 #include <linux/blkdev.h>
 #include <linux/capability.h>
 #include <linux/cpumask.h>
+#include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -33,6 +34,7 @@
 #define SB_OFF_STAGE(n)		offsetof(struct sb_stage_cfg, n)
 #define SB_OFF_U32(w, n)	SB_OFF_##w(n)
 #define SB_OFF_BYTES(w, n)	SB_OFF_##w(n)
+#define SB_OFF_POW2(w, n)	SB_OFF_##w(n)
 #define SB_OFF_SECTOR(w, n)	SB_OFF_##w(n)
 #define SB_OFF_BOOL(w, n)	SB_OFF_##w(n)
 #define SB_OFF_STAGES(w, n)	SB_OFF_##w(n)
@@ -61,6 +63,7 @@ const struct sb_setting sb_settings[SB_NR_SETTINGS] = {
  */
 #define SB_DEF_U32(d, ...)	(d)
 #define SB_DEF_BYTES(d, ...)	(d)
+#define SB_DEF_POW2(d, ...)	(d)
 #define SB_DEF_SECTOR(d, ...)	(d)
 #define SB_DEF_BOOL(d, ...)	(d)
 #define SB_DEF_STAGES(...)	0
@@ -89,13 +92,15 @@ static char *sb_def_str[SB_NR_SETTINGS];	/* stages, crypt_cipher */
 
 SB_PARAM(nr_hw_queues, uint, sb_def_u32, "Default hardware contexts; 0 = one per possible CPU");
 SB_PARAM(queue_depth, uint, sb_def_u32, "Default tags per hardware context (1-4096)");
-SB_PARAM(stages, charp, sb_def_str, "Default stages: merge,split (crypt needs a key: configfs)");
+SB_PARAM(stages, charp, sb_def_str, "Default stages (crypt is configfs only: it needs a key)");
 SB_PARAM(merge_max_bytes, uint, sb_def_u32, "Default largest merged backing I/O in bytes");
 SB_PARAM(split_boundary, uint, sb_def_u32, "Default split boundary in bytes");
 SB_PARAM(crypt_cipher, charp, sb_def_str, "Default cipher: only " SB_CRYPT_CIPHER);
 SB_PARAM(crypt_sector_size, uint, sb_def_u32, "Default crypt sector size: 512 or 4096");
 SB_PARAM(crypt_iv_large_sectors, uint, sb_def_u32, "Default IV in crypt sectors (1) or 512s (0)");
 SB_PARAM(crypt_allow_discards, uint, sb_def_u32, "Default: discards through crypt (1) or not (0)");
+SB_PARAM(parity_members, uint, sb_def_u32, "Default parity members, parity included (3-16)");
+SB_PARAM(parity_chunk, uint, sb_def_u32, "Default parity chunk in bytes (power of two)");
 
 static u32 sb_def_stage_bits;	/* the stages parameter, parsed */
 
@@ -126,6 +131,10 @@ static int sb_setting_check_u32(const struct sb_setting *s, u32 v)
 	switch (s->kind) {
 	case SB_KIND_SECTOR:
 		return v == 512 || v == 4096 ? 0 : -EINVAL;
+	case SB_KIND_POW2:
+		if (!is_power_of_2(v))
+			return -EINVAL;
+		fallthrough;
 	case SB_KIND_BYTES:
 		if (v % SECTOR_SIZE)
 			return -EINVAL;
@@ -328,6 +337,8 @@ int __init sb_settings_check_params(void)
 				pr_err("%s=%u: must be 512 or 4096\n", s->name, v);
 			else
 				pr_err("%s=%u: must be %s%u to %u\n", s->name, v,
+				       s->kind == SB_KIND_POW2 ?
+				       "a power of two from " :
 				       s->kind == SB_KIND_BYTES ?
 				       "a multiple of 512 from " : "",
 				       s->min, s->max ?: nr_cpu_ids);
@@ -344,7 +355,7 @@ int __init sb_settings_check_params(void)
 		if (s->kind != SB_KIND_STAGES)
 			continue;
 		if (sb_parse_stages(str, strlen(str), &sb_def_stage_bits)) {
-			pr_err("%s=%s: a comma-separated subset of merge,split,crypt\n",
+			pr_err("%s=%s: a comma-separated subset of merge,split,crypt,parity\n",
 			       s->name, str);
 			return -EINVAL;
 		}

@@ -176,6 +176,13 @@ static int completion_show(struct seq_file *m, void *v)
 
 SB_DEFINE_SHOW(completion);
 
+static int parity_show(struct seq_file *m, void *v)
+{
+	return sb_parity_show(m, m->private);
+}
+
+SB_DEFINE_SHOW(parity);
+
 void sb_debugfs_add(struct sb_dev *dev)
 {
 	struct dentry *dir;
@@ -187,6 +194,8 @@ void sb_debugfs_add(struct sb_dev *dev)
 	debugfs_create_file("latency", 0400, dir, dev, &latency_fops);
 	debugfs_create_file("latency_fine", 0400, dir, dev, &latency_fine_fops);
 	debugfs_create_file("completion", 0400, dir, dev, &completion_fops);
+	if (dev->parity)
+		debugfs_create_file("parity", 0400, dir, dev, &parity_fops);
 }
 
 /* debugfs_remove() waits for readers inside the files' operations. */

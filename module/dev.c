@@ -148,7 +148,7 @@ int sb_dev_create(struct sb_config *cfg)
 	disk->fops = &sb_fops;
 	disk->private_data = dev;
 	snprintf(disk->disk_name, DISK_NAME_LEN, SB_NAME "%d", dev->index);
-	set_capacity(disk, bdev_nr_sectors(dev->bdev));
+	set_capacity(disk, sb_stage_capacity(dev));
 
 	ret = add_disk(disk);
 	if (ret)

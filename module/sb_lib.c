@@ -150,7 +150,9 @@ void sb_fill_rwbs(char *rwbs, blk_opf_t opf)
 	rwbs[i] = '\0';
 }
 
-static const char * const sb_stage_names[] = { "merge", "split", "crypt" };
+static const char * const sb_stage_names[] = {
+	"merge", "split", "crypt", "parity"
+};
 
 /**
  * sb_parse_stages - parse the configfs "stages" value
@@ -158,9 +160,10 @@ static const char * const sb_stage_names[] = { "merge", "split", "crypt" };
  * @count: its length
  * @stages: where the SB_STAGE_* bits go; untouched on error
  *
- * A comma-separated subset of merge, split and crypt, in any order, with one
- * optional trailing newline; empty means passthrough (0).  Returns 0, or
- * -EINVAL for an unknown, duplicate or empty name (",," or a trailing ",").
+ * A comma-separated subset of merge, split, crypt and parity, in any order,
+ * with one optional trailing newline; empty means passthrough (0).  Returns
+ * 0, or -EINVAL for an unknown, duplicate or empty name (",," or a trailing
+ * ",").
  */
 int sb_parse_stages(const char *page, size_t count, u32 *stages)
 {
@@ -197,8 +200,9 @@ int sb_parse_stages(const char *page, size_t count, u32 *stages)
  * @size: its size, SB_STAGES_LEN is always enough
  * @stages: SB_STAGE_* bits
  *
- * Writes the names in pipeline order (merge,split,crypt), comma separated,
- * without a newline; "" for passthrough.  Returns the length written.
+ * Writes the names in pipeline order (merge,split,crypt,parity), comma
+ * separated, without a newline; "" for passthrough.  Returns the length
+ * written.
  */
 int sb_format_stages(char *buf, size_t size, u32 stages)
 {
@@ -252,8 +256,11 @@ int sb_parse_hex_key(const char *page, size_t count, u8 *key,
  * Rules: merge_max_bytes is a non-zero multiple of @lbs; split_boundary is a
  * non-zero multiple of @lbs, and of crypt_sector_size when crypt is on too
  * (so that no crypt sector straddles a split); crypt needs a key and a
- * crypt_sector_size of 512 or 4096 that is at least @lbs.  Settings of
- * stages that are off are not checked.  Returns 0 or -EINVAL.
+ * crypt_sector_size of 512 or 4096 that is at least @lbs; parity needs
+ * SB_PARITY_MEMBERS_MIN..MAX members and a power-of-two chunk of
+ * SB_PARITY_CHUNK_MIN..MAX bytes, at least @lbs (so it holds whole crypt
+ * sectors too).  Settings of stages that are off are not checked.  Returns
+ * 0 or -EINVAL.
  */
 int sb_stage_cfg_check(const struct sb_stage_cfg *sc, bool have_key,
 		       unsigned int lbs)
@@ -265,6 +272,13 @@ int sb_stage_cfg_check(const struct sb_stage_cfg *sc, bool have_key,
 		return -EINVAL;
 	if ((sc->stages & SB_STAGE_SPLIT) &&
 	    (!sc->split_boundary || sc->split_boundary % lbs))
+		return -EINVAL;
+	if ((sc->stages & SB_STAGE_PARITY) &&
+	    (sc->parity_members < SB_PARITY_MEMBERS_MIN ||
+	     sc->parity_members > SB_PARITY_MEMBERS_MAX ||
+	     sc->parity_chunk < SB_PARITY_CHUNK_MIN ||
+	     sc->parity_chunk > SB_PARITY_CHUNK_MAX ||
+	     !is_power_of_2(sc->parity_chunk) || sc->parity_chunk < lbs))
 		return -EINVAL;
 	if (!(sc->stages & SB_STAGE_CRYPT))
 		return 0;

@@ -21,12 +21,17 @@ int sb_parse_u32(const char *page, size_t count, u32 min, u32 max, u32 *out);
 unsigned int sb_affinity_group(unsigned int nr_cpus);
 void sb_fill_rwbs(char *rwbs, blk_opf_t opf);
 
-/* Stages, applied in this order: merge -> split -> crypt -> backing. */
+/*
+ * Stages, applied in this order: merge -> split -> crypt -> parity ->
+ * backing.
+ */
 #define SB_STAGE_MERGE		BIT(0)
 #define SB_STAGE_SPLIT		BIT(1)
 #define SB_STAGE_CRYPT		BIT(2)
-#define SB_STAGE_ALL		(SB_STAGE_MERGE | SB_STAGE_SPLIT | SB_STAGE_CRYPT)
-#define SB_STAGES_LEN		24	/* "merge,split,crypt\n" + NUL fits */
+#define SB_STAGE_PARITY		BIT(3)
+#define SB_STAGE_ALL		(SB_STAGE_MERGE | SB_STAGE_SPLIT | \
+				 SB_STAGE_CRYPT | SB_STAGE_PARITY)
+#define SB_STAGES_LEN		32	/* "merge,split,crypt,parity\n" fits */
 
 /* Crypt stage constants. */
 #define SB_CRYPT_CIPHER		"aes-xts-plain64"
@@ -41,6 +46,8 @@ void sb_fill_rwbs(char *rwbs, blk_opf_t opf);
  * @crypt_sector_size: 512 or 4096
  * @crypt_iv_large_sectors: plain64 IV counts crypt sectors, not 512 B ones
  * @crypt_allow_discards: advertise and forward discards with crypt
+ * @parity_members: parity stage members, parity included
+ * @parity_chunk: parity stage chunk in bytes, a power of two
  */
 struct sb_stage_cfg {
 	u32 stages;
@@ -49,6 +56,8 @@ struct sb_stage_cfg {
 	u32 crypt_sector_size;
 	u32 crypt_iv_large_sectors;
 	u32 crypt_allow_discards;
+	u32 parity_members;
+	u32 parity_chunk;
 };
 
 int sb_parse_stages(const char *page, size_t count, u32 *stages);

@@ -10,6 +10,7 @@
  *   struct sb_cmd     - per request PDU
  *   struct sb_bio     - front pad of every bio sent to the backing device
  *   struct sb_stage_ops - what a data stage does (plain, crypt)
+ *   struct sb_parity  - the parity stage under it (stage_parity.c)
  */
 #ifndef _STACKBLK_H
 #define _STACKBLK_H
@@ -125,6 +126,7 @@ struct sb_dev {
 	spinlock_t range_lock;		/* crypt-sector range lock */
 	struct list_head ranges;
 	wait_queue_head_t range_wait;
+	struct sb_parity *parity;	/* parity stage (stage_parity.c) */
 
 	struct kobject *sysfs_dir;	/* /sys/block/stackblkN/stackblk */
 	struct kobject *sysfs_stats;	/* .../stackblk/stats */
@@ -215,7 +217,7 @@ enum sb_setting_id {
 
 /* The number kinds come first (see sb_kind_is_number()). */
 enum sb_setting_kind {
-	SB_KIND_U32, SB_KIND_BYTES, SB_KIND_SECTOR, SB_KIND_BOOL,
+	SB_KIND_U32, SB_KIND_BYTES, SB_KIND_POW2, SB_KIND_SECTOR, SB_KIND_BOOL,
 	SB_KIND_STAGES, SB_KIND_CIPHER, SB_KIND_PATH, SB_KIND_KEY,
 };
 
@@ -268,9 +270,9 @@ int sb_configfs_init(void);
 void sb_configfs_exit(void);
 
 /* backing.c */
-void sb_count_physical(struct sb_dev *dev, struct bio *bio);
 void sb_backing_submit(struct sb_cmd *cmd, struct bio *bio,
 		       bio_end_io_t *end_io);
+int sb_backing_submit_wait(struct sb_cmd *cmd, struct bio *bio);
 struct sb_cmd *sb_backing_bio_end(struct bio *bio, u64 *now);
 void sb_cmd_backing_done(struct sb_cmd *cmd, u64 now);
 void sb_complete(struct request *rq, u64 now);
@@ -281,6 +283,7 @@ extern const struct sb_stage_ops sb_plain_ops;
 int sb_stage_setup(struct sb_dev *dev, const struct sb_stage_ops *ops,
 		   struct sb_stage_limits *sl);
 void sb_stage_teardown(struct sb_dev *dev);
+sector_t sb_stage_capacity(const struct sb_dev *dev);
 void sb_stage_prepare(struct sb_cmd *cmd);
 void sb_stage_queue(struct sb_cmd *cmd);
 void sb_unit_dispatch(struct sb_cmd *leader);
@@ -292,9 +295,18 @@ void sb_merge_commit(struct sb_queue *sq);
 /* stage_crypt.c */
 extern const struct sb_stage_ops sb_crypt_ops;
 
+/* stage_parity.c */
+struct seq_file;
+int sb_parity_setup(struct sb_dev *dev, struct sb_stage_limits *sl);
+void sb_parity_teardown(struct sb_dev *dev);
+u64 sb_parity_capacity_bytes(const struct sb_dev *dev);
+void sb_parity_submit(struct sb_cmd *cmd, struct bio *upper);
+int sb_parity_show(struct seq_file *m, struct sb_dev *dev);
+
 /* stats.c */
 void sb_count_io(struct sb_dev *dev, bool physical, enum req_op op,
 		 unsigned int bytes);
+void sb_count_physical(struct sb_dev *dev, struct bio *bio);
 int sb_stats_alloc(struct sb_dev *dev);
 void sb_stats_free(struct sb_dev *dev);
 u64 sb_stat_read(struct sb_dev *dev, enum stackblk_stat idx);

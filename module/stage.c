@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The stage pipeline's core: units, split, and the plain data stage
- * (docs/stages.md).  merge -> split -> crypt -> backing.
+ * (docs/stages.md).  merge -> split -> crypt -> parity -> backing.
  *
  * A unit is what one backing I/O would be before splitting: one request,
  * or with the merge stage (stage_merge.c) several contiguous requests of
@@ -17,6 +17,9 @@
  * caller's pages.  crypt (stage_crypt.c): bounce pages, AES-XTS and
  * read-modify-write, in a work item.  A new stage is a file with its ops
  * and a row in dev.c's table (docs/stages.md, "Adding a stage").
+ *
+ * parity (stage_parity.c) is under the data stage: every backing bio with
+ * data goes through it (sb_backing_submit()), and becomes member I/O.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -28,6 +31,15 @@
 #include "sb_trace.h"
 
 /* --- setup ------------------------------------------------------------ */
+
+/*
+ * Units run in io_wq, where they may sleep: the data stage's choice, and
+ * always with parity, whose writes wait for their reads (stage_parity.c).
+ */
+static bool sb_stage_in_work(const struct sb_dev *dev)
+{
+	return dev->ops->in_work || (dev->sc.stages & SB_STAGE_PARITY);
+}
 
 /**
  * sb_stage_setup - check the stage settings and set up what they need
@@ -61,7 +73,7 @@ int sb_stage_setup(struct sb_dev *dev, const struct sb_stage_ops *ops,
 			       (u64)queue_max_sectors(bq) << SECTOR_SHIFT);
 	dev->merge_max_segs = min_t(unsigned int, queue_max_segments(bq),
 				    BIO_MAX_VECS);
-	if (ops->in_work) {
+	if (sb_stage_in_work(dev)) {
 		/*
 		 * Unbound, as dm-crypt's kcryptd by default: the units of
 		 * one submitter run on every CPU, not queued behind each
@@ -78,10 +90,18 @@ int sb_stage_setup(struct sb_dev *dev, const struct sb_stage_ops *ops,
 		if (ret)
 			goto out_destroy_wq;
 	}
+	if (dev->sc.stages & SB_STAGE_PARITY) {
+		ret = sb_parity_setup(dev, sl);
+		if (ret)
+			goto out_ops_teardown;
+	}
 	sb_format_stages(names, sizeof(names), dev->sc.stages);
 	pr_info("%pg: stages \"%s\"\n", dev->bdev, names);
 	return 0;
 
+out_ops_teardown:
+	if (ops->teardown)
+		ops->teardown(dev);
 out_destroy_wq:
 	if (dev->io_wq)
 		destroy_workqueue(dev->io_wq);
@@ -98,8 +118,22 @@ void sb_stage_teardown(struct sb_dev *dev)
 	if (dev->io_wq)
 		destroy_workqueue(dev->io_wq);
 	dev->io_wq = NULL;
+	sb_parity_teardown(dev);
 	if (dev->ops->teardown)
 		dev->ops->teardown(dev);
+}
+
+/**
+ * sb_stage_capacity - sectors of the device with these stages
+ * @dev: set up (sb_stage_setup())
+ *
+ * The backing's, or with parity its data part in whole stripes.
+ */
+sector_t sb_stage_capacity(const struct sb_dev *dev)
+{
+	if (dev->parity)
+		return sb_parity_capacity_bytes(dev) >> SECTOR_SHIFT;
+	return bdev_nr_sectors(dev->bdev);
 }
 
 /* --- walking the caller's data of a unit -------------------------------- */
@@ -296,7 +330,9 @@ static void sb_unit_nodata(struct sb_cmd *leader)
 	u64 pos = leader->pos, end = leader->end;
 	blk_status_t status = BLK_STS_OK;
 
-	if (dev->ops->nodata)
+	if (dev->parity)
+		status = BLK_STS_NOTSUPP;	/* not advertised */
+	else if (dev->ops->nodata)
 		status = dev->ops->nodata(dev, sb_piece_opf(leader), &pos,
 					  &end);
 	if (status || end <= pos) {
@@ -334,8 +370,8 @@ void sb_unit_dispatch(struct sb_cmd *leader)
 	switch (req_op(blk_mq_rq_from_pdu(leader))) {
 	case REQ_OP_READ:
 	case REQ_OP_WRITE:
-		if (dev->ops->in_work) {
-			if (dev->ops->unit_try &&
+		if (sb_stage_in_work(dev)) {
+			if (dev->ops->unit_try && !dev->parity &&
 			    sb_split_count(leader->pos, leader->end,
 					   sb_boundary(dev)) == 1 &&
 			    dev->ops->unit_try(leader))

@@ -485,11 +485,8 @@ static int sb_rmw_read(struct sb_cmd *leader, struct bio *bb, u64 sec)
 		       off & ~PAGE_MASK);
 	this_cpu_inc(dev->stats->ctr[SB_STAT_rmw_ios]);
 	this_cpu_add(dev->stats->ctr[SB_STAT_rmw_read_bytes], cs);
-	sb_count_physical(dev, rbio);
 	trace_stackblk_rmw(rq, NULL, 0);
-	trace_stackblk_bio_submit(rq, rbio, 0);
-	err = submit_bio_wait(rbio);
-	trace_stackblk_bio_complete(rq, rbio, 0);
+	err = sb_backing_submit_wait(leader, rbio);
 	bio_put(rbio);
 	if (!err)
 		err = sb_crypt_pages(dev, bb, cb->wpos, off, cs, false);

@@ -16,6 +16,7 @@
  * column (sb_affinity_group()); the same/shared/remote totals and the
  * same/remote node totals stay exact.
  */
+#include <linux/bio.h>
 #include <linux/cpumask.h>
 #include <linux/percpu.h>
 #include <linux/sched/topology.h>
@@ -85,6 +86,17 @@ void sb_count_io(struct sb_dev *dev, bool physical, enum req_op op,
 	this_cpu_inc(st->ctr[i]);
 	if (op != REQ_OP_FLUSH)
 		this_cpu_add(st->ctr[i + 1], bytes);
+}
+
+/* A backing bio, as it is submitted: physical counters. */
+void sb_count_physical(struct sb_dev *dev, struct bio *bio)
+{
+	unsigned int bytes = bio->bi_iter.bi_size;
+	enum req_op op = bio_op(bio);
+
+	if (op == REQ_OP_WRITE && !bytes)	/* empty PREFLUSH */
+		op = REQ_OP_FLUSH;
+	sb_count_io(dev, true, op, bytes);
 }
 
 size_t sb_stats_sum_size(const struct sb_dev *dev)

@@ -42,6 +42,11 @@ if [ "$SB_TIER" = check ]; then
 	: "${SB_LOOP_INSMOD:=5}"	# 73: insmod/rmmod cycles (full: 50)
 	: "${SB_RACE_KB:=128}"		# 55: KiB per racing job (full: 2048)
 	: "${SB_CRYPT_IVS:=alt}"	# 56, 57: one IV kind per subset, both kinds in all (full: "0 1")
+	: "${SB_PARITY_MB:=6}"		# 68: MiB per fio job (full: 16)
+fi
+# 68: the stage subsets with parity, as stages:members:chunk (check: two)
+if [ "$SB_TIER" = full ]; then
+	: "${SB_PARITY_SUBSETS:=parity:3:4096 merge,parity:5:16384 split,parity:4:65536 crypt,parity:5:16384 merge,split,parity:16:4096 merge,crypt,parity:3:65536 split,crypt,parity:5:16384 merge,split,crypt,parity:16:1048576}"
 fi
 
 # Lines that must never show up in dmesg.

@@ -22,6 +22,7 @@
 #define M SB_STAGE_MERGE
 #define S SB_STAGE_SPLIT
 #define C SB_STAGE_CRYPT
+#define P SB_STAGE_PARITY
 #define SENTINEL 0xdeadbeefU
 
 /* Exactly @len bytes of @in in a fresh buffer, no NUL after them. */
@@ -69,6 +70,11 @@ static const struct stages_case stages_cases[] = {
 	{ "unknown",		"none",			0, -EINVAL, 0 },
 	{ "embedded_nul",	"merge\0",		6, -EINVAL, 0 },
 	{ "count_shorter",	"split,crypt",		5, 0, S },
+	{ "parity",		"parity",		0, 0, P },
+	{ "seeds_stack",	"split,crypt,parity\n", 0, 0, S | C | P },
+	{ "all_four_any_order",	"parity,crypt,split,merge", 0, 0, M | S | C | P },
+	{ "duplicate_parity",	"parity,parity",	0, -EINVAL, 0 },
+	{ "parity_prefix",	"par",			0, -EINVAL, 0 },
 };
 
 static void stages_desc(const struct stages_case *c, char *desc)
@@ -104,6 +110,9 @@ static const struct format_case format_cases[] = {
 	{ M | C,	"merge,crypt" },
 	{ S | C,	"split,crypt" },
 	{ M | S | C,	"merge,split,crypt" },
+	{ P,		"parity" },
+	{ S | C | P,	"split,crypt,parity" },
+	{ M | S | C | P, "merge,split,crypt,parity" },
 };
 
 static void format_desc(const struct format_case *c, char *desc)
@@ -263,11 +272,14 @@ struct cfg_case {
 
 #define CFG(st, mmax, sb, cs) { .stages = (st), .merge_max_bytes = (mmax), \
 				.split_boundary = (sb), .crypt_sector_size = (cs) }
+#define PCFG(st, n, chunk) { .stages = (st) | P, .split_boundary = 65536, \
+			     .crypt_sector_size = 4096, .parity_members = (n), \
+			     .parity_chunk = (chunk) }
 
 static const struct cfg_case cfg_cases[] = {
 	{ "passthrough",		CFG(0, 0, 0, 0),		false, 512,  0 },
 	{ "lbs_zero",			CFG(0, 0, 0, 0),		false, 0,    -EINVAL },
-	{ "unknown_stage_bit",		CFG(BIT(3), 0, 0, 0),		false, 512,  -EINVAL },
+	{ "unknown_stage_bit",		CFG(BIT(4), 0, 0, 0),		false, 512,  -EINVAL },
 	{ "merge_ok",			CFG(M, 131072, 0, 0),		false, 512,  0 },
 	{ "merge_max_zero",		CFG(M, 0, 0, 0),		false, 512,  -EINVAL },
 	{ "merge_max_not_lbs_mult",	CFG(M, 1000, 0, 0),		false, 512,  -EINVAL },
@@ -288,6 +300,17 @@ static const struct cfg_case cfg_cases[] = {
 	{ "off_stages_unchecked",	CFG(0, 1, 3, 7),		false, 512,  0 },
 	{ "off_merge_unchecked",	CFG(S, 0, 4096, 0),		false, 4096, 0 },
 	{ "off_crypt_ignores_split_cs",	CFG(S, 0, 512, 4096),		false, 512,  0 },
+	{ "parity_ok",			PCFG(0, 5, 16384),		false, 512,  0 },
+	{ "parity_seeds_stack",		PCFG(S | C, 5, 16384),		true,  512,  0 },
+	{ "parity_3_members",		PCFG(0, 3, 4096),		false, 4096, 0 },
+	{ "parity_16_members_1m",	PCFG(0, 16, 1 << 20),		false, 512,  0 },
+	{ "parity_2_members",		PCFG(0, 2, 65536),		false, 512,  -EINVAL },
+	{ "parity_17_members",		PCFG(0, 17, 65536),		false, 512,  -EINVAL },
+	{ "parity_chunk_2k",		PCFG(0, 5, 2048),		false, 512,  -EINVAL },
+	{ "parity_chunk_2m",		PCFG(0, 5, 2 << 20),		false, 512,  -EINVAL },
+	{ "parity_chunk_not_pow2",	PCFG(0, 5, 12288),		false, 512,  -EINVAL },
+	{ "parity_chunk_zero",		PCFG(0, 5, 0),			false, 512,  -EINVAL },
+	{ "off_parity_unchecked",	{ .parity_members = 1, .parity_chunk = 3 }, false, 512, 0 },
 };
 
 static void cfg_desc(const struct cfg_case *c, char *desc)

@@ -1,0 +1,761 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The parity stage: RAID-5 under the data stage (docs/stages.md).
+ *
+ * The backing device is cut into parity_members equal regions, the
+ * members, in md's default left-symmetric layout (sb_parity_map(),
+ * sb_lib.c): data chunks of parity_chunk bytes rotate over the members,
+ * one parity chunk per stripe.  The device above holds (members - 1) /
+ * members of the backing, in whole stripes.
+ *
+ * It is the last stage, below the data stage (plain or crypt): every
+ * backing bio that the data stage builds, in the data space of the device
+ * above, comes here through sb_backing_submit() (the "upper" bio), and
+ * becomes member I/O:
+ *
+ * - a read, one member read per chunk it touches, clones of the upper bio
+ *   on its own pages;
+ * - a write, for each stripe it touches, a parity update chosen as md's
+ *   handle_stripe_dirtying() chooses it (sb_parity_choose(): the fewer
+ *   bytes read, a tie to reconstruct-write):
+ *   read-modify-write reads the old data being written and the old parity
+ *   over the hull of the in-chunk offsets written, and XORs old data, new
+ *   data and old parity; reconstruct-write reads the data of that hull
+ *   that is not written (none for a full stripe) and XORs it with the new
+ *   data.  Then the new data (clones of the upper bio) and the new parity
+ *   are written.
+ *
+ * All reads of a write, over all of its stripes, complete before any of
+ * its writes is submitted: a failed read fails the upper bio with nothing
+ * written, data and parity as they were.  A failed member write fails it
+ * too.  The member writes carry the upper bio's flags: a FUA write is
+ * durable with its parity.
+ *
+ * A write holds a lock on its stripes from before its first read until its
+ * last member write completes, so two updates of one stripe never
+ * interleave their read and write phases, and parity is never torn.
+ * Reads take no lock: a read of data being rewritten sees old or new data
+ * per block, as on any block device, and never reads parity.
+ *
+ * Everything here runs in task context (io_wq: dev->ops->in_work, or
+ * forced for parity, stage.c): the reads wait.  Member writes complete
+ * wherever the backing completes them.
+ *
+ * XOR is crypto_xor() (the crypto library's word-at-a-time XOR), not
+ * xor_blocks(): it takes any length and alignment (a member read may be
+ * 512 bytes at any offset), and needs no xor.ko, which insmod would not
+ * load and the debug kernel's config does not build.  The stage's cost is
+ * its reads, not its XOR.
+ *
+ * The write hole: as md without a journal or PPL, a crash between the data
+ * and parity writes of a stripe leaves that stripe's parity stale.
+ * stackblk keeps no log and no bitmap of dirty stripes, and has no
+ * degraded mode that would read parity, so stale parity changes nothing
+ * it returns; it is reported by a parity check of the backing
+ * (tests/guest/parity-check.py), and cured by writing the stripe
+ * whole.  The array starts consistent from a zeroed backing (a fresh
+ * null_blk or a zeroed file), as md's --assume-clean does.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <crypto/algapi.h>
+#include <linux/bio.h>
+#include <linux/blk-mq.h>
+#include <linux/highmem.h>
+#include <linux/log2.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+#include "stage.h"
+#include "sb_trace.h"
+
+/* Upper bios in flight through parity, held back for forward progress. */
+#define SB_PARITY_IOS		16
+/* The largest upper bio: its request's (or merged unit's) limit, set here. */
+#define SB_PARITY_MAX_BYTES	SZ_1M
+
+/* The parity stage's state of a powered device (dev->parity). */
+struct sb_parity {
+	u32 members;
+	u32 chunk;
+	unsigned int shift;		/* ilog2(chunk) */
+	u64 member_size;		/* bytes of each member region */
+	u64 capacity;			/* bytes of the device above */
+	unsigned int max_pages;		/* buffer pages of one upper write */
+	struct bio_set bs;		/* member bios: struct sb_parity_bio */
+	mempool_t *io_pool;		/* struct sb_parity_io */
+	mempool_t *page_pool;		/* parity and old-data buffers */
+	struct mutex page_lock;		/* one blocking page_pool allocation */
+	spinlock_t lock;		/* the stripe lock */
+	struct list_head locked;	/* sb_parity_io holding stripes */
+	wait_queue_head_t wait;
+};
+
+/* One upper bio through the parity stage. */
+struct sb_parity_io {
+	struct sb_dev *dev;
+	struct sb_cmd *cmd;
+	struct bio *upper;
+	atomic_t pending;		/* member bios, and the submitter */
+	blk_status_t status;		/* first error */
+	struct list_head entry;		/* in locked while it holds stripes */
+	u64 first, last;		/* stripes held, inclusive */
+	bool holds;
+	unsigned int nr_pages;		/* pages[] taken from page_pool */
+	struct page *pages[];		/* the old-data buffer, then parity */
+};
+
+/* Front pad of each member bio. */
+struct sb_parity_bio {
+	struct sb_parity_io *pio;
+	u64 start_ns;			/* 0: not timed */
+	struct bio bio;
+};
+
+/* One stripe's piece of an upper write, and its parity update. */
+struct sb_stripe_piece {
+	u64 stripe;
+	u64 lstart;			/* logical byte of the stripe's start */
+	u32 r0, r1;			/* written bytes, offsets in the stripe */
+	u32 ha, hb;			/* hull: in-chunk offsets of parity */
+	unsigned int parity;		/* parity member */
+	enum sb_parity_write kind;
+};
+
+/* --- layout -------------------------------------------------------------- */
+
+/* Backing byte of in-chunk offset @off of @stripe on @member. */
+static u64 sb_member_pos(const struct sb_parity *par, unsigned int member,
+			 u64 stripe, u32 off)
+{
+	return member * par->member_size + (stripe << par->shift) + off;
+}
+
+/* The data member of data chunk @d (0-based) of a stripe. */
+static unsigned int sb_data_member(const struct sb_parity *par,
+				   unsigned int parity, unsigned int d)
+{
+	return (parity + 1 + d) % par->members;
+}
+
+/* Written bytes of data chunk @d of @sp, as in-chunk offsets [*a, *b). */
+static bool sb_piece_chunk(const struct sb_parity *par,
+			   const struct sb_stripe_piece *sp, unsigned int d,
+			   u32 *a, u32 *b)
+{
+	u32 cs = d << par->shift, ce = cs + par->chunk;
+
+	if (sp->r1 <= cs || sp->r0 >= ce)
+		return false;
+	*a = max(sp->r0, cs) - cs;
+	*b = min(sp->r1, ce) - cs;
+	return true;
+}
+
+/* The stripe piece of upper write bytes [@pos, @end) starting at @pos. */
+static void sb_stripe_piece(const struct sb_parity *par, u64 pos, u64 end,
+			    struct sb_stripe_piece *sp)
+{
+	u64 width = (u64)par->chunk * (par->members - 1);
+	u64 pe = sb_parity_stripe_end(pos, end, par->members, par->chunk);
+	u64 rem;
+
+	sp->stripe = div64_u64_rem(pos, width, &rem);
+	sp->lstart = pos - rem;
+	sp->r0 = rem;
+	sp->r1 = pe - sp->lstart;
+	sp->parity = sb_parity_member(sp->stripe, par->members);
+	if ((sp->r0 >> par->shift) == ((sp->r1 - 1) >> par->shift)) {
+		sp->ha = sp->r0 & (par->chunk - 1);
+		sp->hb = sp->ha + (sp->r1 - sp->r0);
+	} else {
+		sp->ha = 0;
+		sp->hb = par->chunk;
+	}
+	sp->kind = sb_parity_choose(pos, pe, par->members, par->chunk, NULL,
+				    NULL);
+}
+
+/* --- buffers ------------------------------------------------------------- */
+
+/*
+ * dst[@doff, +@len) ^= src[@soff, +@len), or = with @copy; both page
+ * arrays, or @src NULL and @sp the one page of a bio segment.
+ */
+static void sb_pages_xor(struct page **dst, u32 doff, struct page **src,
+			 struct page *sp, u32 soff, u32 len, bool copy)
+{
+	while (len) {
+		u32 dof = doff & ~PAGE_MASK, sof = soff & ~PAGE_MASK;
+		u32 k = min3(len, (u32)PAGE_SIZE - dof, (u32)PAGE_SIZE - sof);
+		struct page *s = src ? src[soff >> PAGE_SHIFT] :
+				       sp + (soff >> PAGE_SHIFT);
+		u8 *d = kmap_local_page(dst[doff >> PAGE_SHIFT]);
+		u8 *v = kmap_local_page(s);
+
+		if (copy)
+			memcpy(d + dof, v + sof, k);
+		else
+			crypto_xor(d + dof, v + sof, k);
+		kunmap_local(v);
+		kunmap_local(d);
+		doff += k;
+		soff += k;
+		len -= k;
+	}
+}
+
+/*
+ * XOR (or copy) the upper bio's data bytes [@off, +@len) into the page
+ * array @pages at @poff.
+ */
+static void sb_upper_xor(struct bio *upper, u32 off, u32 len,
+			 struct page **pages, u32 poff, bool copy)
+{
+	struct bvec_iter it = upper->bi_iter;
+
+	bio_advance_iter(upper, &it, off);
+	it.bi_size = len;
+	while (it.bi_size) {
+		struct bio_vec bv = bio_iter_iovec(upper, it);
+
+		sb_pages_xor(pages, poff, NULL, bv.bv_page, bv.bv_offset,
+			     bv.bv_len, copy);
+		poff += bv.bv_len;
+		bio_advance_iter_single(upper, &it, bv.bv_len);
+	}
+}
+
+static void sb_pages_zero(struct page **pages, u32 len)
+{
+	unsigned int i;
+
+	for (i = 0; i < DIV_ROUND_UP(len, PAGE_SIZE); i++)
+		clear_highpage(pages[i]);
+}
+
+/*
+ * @n pages from the pool into pio->pages: without blocking, else under
+ * page_lock with GFP_NOIO, as the crypt stage takes its bounce pages, so
+ * that two writes waiting for pages cannot each hold half of what the
+ * other needs.  Pages come back as writes complete (sb_parity_io_put()).
+ */
+static void sb_parity_pages_get(struct sb_parity *par,
+				struct sb_parity_io *pio, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		pio->pages[i] = mempool_alloc(par->page_pool,
+					      GFP_NOWAIT | __GFP_NOWARN);
+		if (!pio->pages[i])
+			break;
+	}
+	if (i < n) {
+		while (i)
+			mempool_free(pio->pages[--i], par->page_pool);
+		mutex_lock(&par->page_lock);
+		for (i = 0; i < n; i++)
+			pio->pages[i] = mempool_alloc(par->page_pool, GFP_NOIO);
+		mutex_unlock(&par->page_lock);
+	}
+	pio->nr_pages = n;
+}
+
+/* --- the stripe lock ----------------------------------------------------- */
+
+static bool sb_stripes_try(struct sb_parity *par, struct sb_parity_io *pio)
+{
+	struct sb_parity_io *o;
+
+	spin_lock_irq(&par->lock);
+	list_for_each_entry(o, &par->locked, entry) {
+		if (o->first <= pio->last && pio->first <= o->last) {
+			spin_unlock_irq(&par->lock);
+			return false;
+		}
+	}
+	list_add_tail(&pio->entry, &par->locked);
+	pio->holds = true;
+	spin_unlock_irq(&par->lock);
+	return true;
+}
+
+static void sb_stripes_unlock(struct sb_parity *par, struct sb_parity_io *pio)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&par->lock, flags);
+	list_del(&pio->entry);
+	pio->holds = false;
+	spin_unlock_irqrestore(&par->lock, flags);
+	wake_up_all(&par->wait);
+}
+
+/* --- upper bios ----------------------------------------------------------- */
+
+static struct sb_parity_io *sb_parity_io_get(struct sb_cmd *cmd,
+					     struct bio *upper)
+{
+	struct sb_parity *par = cmd->dev->parity;
+	struct sb_parity_io *pio = mempool_alloc(par->io_pool, GFP_NOIO);
+
+	pio->dev = cmd->dev;
+	pio->cmd = cmd;
+	pio->upper = upper;
+	atomic_set(&pio->pending, 1);
+	pio->status = BLK_STS_OK;
+	pio->holds = false;
+	pio->nr_pages = 0;
+	return pio;
+}
+
+/*
+ * Drop a count of @pio; the last ends the upper bio, with the first error
+ * of its member I/O, after its stripes and buffers are given back.
+ */
+static void sb_parity_io_put(struct sb_parity_io *pio)
+{
+	struct sb_parity *par = pio->dev->parity;
+	struct bio *upper = pio->upper;
+	unsigned int i;
+
+	if (!atomic_dec_and_test(&pio->pending))
+		return;
+	if (pio->holds)
+		sb_stripes_unlock(par, pio);
+	for (i = 0; i < pio->nr_pages; i++)
+		mempool_free(pio->pages[i], par->page_pool);
+	upper->bi_status = pio->status;
+	mempool_free(pio, par->io_pool);
+	bio_endio(upper);
+}
+
+static void sb_parity_fail(struct sb_parity_io *pio, blk_status_t status)
+{
+	cmpxchg(&pio->status, BLK_STS_OK, status);
+}
+
+static void sb_parity_end_io(struct bio *bio)
+{
+	struct sb_parity_bio *pb = container_of(bio, struct sb_parity_bio, bio);
+	struct sb_parity_io *pio = pb->pio;
+
+	if (unlikely(bio->bi_status))
+		sb_parity_fail(pio, bio->bi_status);
+	if (pb->start_ns)
+		sb_record_latency(pio->dev, SB_LAT_physical, bio->bi_opf,
+				  ktime_get_ns() - pb->start_ns);
+	trace_stackblk_bio_complete(blk_mq_rq_from_pdu(pio->cmd), bio, 0);
+	bio_put(bio);
+	sb_parity_io_put(pio);
+}
+
+/* Send a member bio of @pio; it completes in sb_parity_end_io(). */
+static void sb_member_submit(struct sb_parity_io *pio, struct bio *bio)
+{
+	struct sb_parity_bio *pb = container_of(bio, struct sb_parity_bio, bio);
+
+	pb->pio = pio;
+	pb->start_ns = sb_now_if_collecting();
+	bio->bi_end_io = sb_parity_end_io;
+	atomic_inc(&pio->pending);
+	sb_count_physical(pio->dev, bio);
+	trace_stackblk_bio_submit(blk_mq_rq_from_pdu(pio->cmd), bio, 0);
+	submit_bio_noacct(bio);
+}
+
+/* A member bio on the upper bio's data bytes [@off, +@len), at @pos. */
+static struct bio *sb_member_clone(struct sb_parity_io *pio, u32 off,
+				   u32 len, u64 pos)
+{
+	struct bio *bio;
+
+	bio = bio_alloc_clone(pio->dev->bdev, pio->upper, GFP_NOIO,
+			      &pio->dev->parity->bs);
+	bio_trim(bio, off >> SECTOR_SHIFT, len >> SECTOR_SHIFT);
+	bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+	return bio;
+}
+
+/* A member bio on @len bytes of @pages from @poff, at @pos. */
+static struct bio *sb_member_pages(struct sb_parity_io *pio, blk_opf_t opf,
+				   struct page **pages, u32 poff, u32 len,
+				   u64 pos)
+{
+	unsigned int n = DIV_ROUND_UP((poff & ~PAGE_MASK) + len, PAGE_SIZE);
+	struct bio *bio;
+
+	bio = bio_alloc_bioset(pio->dev->bdev, n, opf, GFP_NOIO,
+			       &pio->dev->parity->bs);
+	bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+	while (len) {
+		u32 o = poff & ~PAGE_MASK, k = min_t(u32, len, PAGE_SIZE - o);
+
+		__bio_add_page(bio, pages[poff >> PAGE_SHIFT], k, o);
+		poff += k;
+		len -= k;
+	}
+	return bio;
+}
+
+/* --- reads ------------------------------------------------------------------ */
+
+/* One member read per chunk of the upper read. */
+static void sb_parity_read(struct sb_parity_io *pio)
+{
+	struct sb_parity *par = pio->dev->parity;
+	struct bio *upper = pio->upper;
+	u64 s = (u64)upper->bi_iter.bi_sector << SECTOR_SHIFT;
+	u64 e = s + upper->bi_iter.bi_size, p, pe;
+	struct sb_parity_loc loc;
+	struct bio *bio;
+
+	for (p = s; p < e; p = pe) {
+		pe = min(round_down(p, par->chunk) + par->chunk, e);
+		sb_parity_map(p, par->members, par->chunk, &loc);
+		bio = sb_member_clone(pio, p - s, pe - p,
+				      loc.member * par->member_size + loc.off);
+		sb_member_submit(pio, bio);
+	}
+}
+
+/* --- writes ----------------------------------------------------------------- */
+
+/*
+ * Read [@a, @b) of the chunk of @sp on @member (in-chunk offsets) into
+ * @pages at @poff, and wait: one parity read.  Returns 0 or an errno.
+ */
+static int sb_parity_read_old(struct sb_parity_io *pio,
+			      const struct sb_stripe_piece *sp,
+			      unsigned int member, u32 a, u32 b,
+			      struct page **pages, u32 poff)
+{
+	struct sb_parity *par = pio->dev->parity;
+	struct request *rq = blk_mq_rq_from_pdu(pio->cmd);
+	struct bio *bio;
+	int err;
+
+	bio = sb_member_pages(pio, REQ_OP_READ | REQ_SYNC, pages, poff, b - a,
+			      sb_member_pos(par, member, sp->stripe, a));
+	this_cpu_inc(pio->dev->stats->ctr[SB_STAT_parity_read_ios]);
+	this_cpu_add(pio->dev->stats->ctr[SB_STAT_parity_read_bytes], b - a);
+	sb_count_physical(pio->dev, bio);
+	trace_stackblk_bio_submit(rq, bio, 0);
+	err = submit_bio_wait(bio);
+	trace_stackblk_bio_complete(rq, bio, 0);
+	bio_put(bio);
+	return err;
+}
+
+/*
+ * The new parity of one stripe piece, over its hull, into @pp (@tmp: a
+ * buffer of at least the hull for old data).  Returns 0 or an errno.
+ */
+static int sb_parity_compute(struct sb_parity_io *pio,
+			     const struct sb_stripe_piece *sp,
+			     struct page **pp, struct page **tmp)
+{
+	struct sb_parity *par = pio->dev->parity;
+	struct bio *upper = pio->upper;
+	u64 ustart = (u64)upper->bi_iter.bi_sector << SECTOR_SHIFT;
+	u32 h = sp->hb - sp->ha, a, b;
+	unsigned int d;
+	int err;
+
+	if (sp->kind == SB_PARITY_RMW) {
+		/* parity ^= old data ^ new data, where written */
+		err = sb_parity_read_old(pio, sp, sp->parity, sp->ha, sp->hb,
+					 pp, 0);
+		for (d = 0; !err && d < par->members - 1; d++) {
+			u32 uoff;
+
+			if (!sb_piece_chunk(par, sp, d, &a, &b))
+				continue;
+			uoff = sp->lstart + (d << par->shift) + a - ustart;
+			err = sb_parity_read_old(pio, sp,
+						 sb_data_member(par, sp->parity, d),
+						 a, b, tmp, 0);
+			if (err)
+				break;
+			sb_pages_xor(pp, a - sp->ha, tmp, NULL, 0, b - a, false);
+			sb_upper_xor(upper, uoff, b - a, pp, a - sp->ha, false);
+		}
+		return err;
+	}
+
+	/* reconstruct: parity = XOR of every data chunk over the hull */
+	sb_pages_zero(pp, h);
+	for (d = 0; d < par->members - 1; d++) {
+		unsigned int member = sb_data_member(par, sp->parity, d);
+		bool w = sb_piece_chunk(par, sp, d, &a, &b);
+
+		if (!w) {
+			a = sp->hb;
+			b = sp->hb;
+		}
+		if (a > sp->ha) {
+			err = sb_parity_read_old(pio, sp, member, sp->ha, a,
+						 tmp, 0);
+			if (err)
+				return err;
+		}
+		if (b < sp->hb) {
+			err = sb_parity_read_old(pio, sp, member, max(b, sp->ha),
+						 sp->hb, tmp, max(b, sp->ha) -
+						 sp->ha);
+			if (err)
+				return err;
+		}
+		if (w)
+			sb_upper_xor(upper, sp->lstart + (d << par->shift) + a -
+				     ustart, b - a, tmp, a - sp->ha, true);
+		sb_pages_xor(pp, 0, tmp, NULL, 0, h, false);
+	}
+	return 0;
+}
+
+static void sb_parity_count(struct sb_parity_io *pio,
+			    const struct sb_stripe_piece *sp)
+{
+	struct sb_dev *dev = pio->dev;
+
+	this_cpu_inc(dev->stats->ctr[sp->kind == SB_PARITY_RMW ?
+				     SB_STAT_parity_rmw_ios :
+				     SB_STAT_parity_rcw_ios]);
+	trace_stackblk_parity(blk_mq_rq_from_pdu(pio->cmd), sp->stripe,
+			      sp->parity, sp->kind == SB_PARITY_RMW,
+			      sp->ha, sp->hb - sp->ha);
+}
+
+/* Submit the new data and parity of one stripe piece. */
+static void sb_parity_write_piece(struct sb_parity_io *pio,
+				  const struct sb_stripe_piece *sp,
+				  struct page **pp)
+{
+	struct sb_parity *par = pio->dev->parity;
+	struct bio *upper = pio->upper;
+	u64 ustart = (u64)upper->bi_iter.bi_sector << SECTOR_SHIFT;
+	u32 a, b, h = sp->hb - sp->ha;
+	struct bio *bio;
+	unsigned int d;
+
+	for (d = 0; d < par->members - 1; d++) {
+		unsigned int member = sb_data_member(par, sp->parity, d);
+
+		if (!sb_piece_chunk(par, sp, d, &a, &b))
+			continue;
+		bio = sb_member_clone(pio, sp->lstart + (d << par->shift) + a -
+				      ustart, b - a,
+				      sb_member_pos(par, member, sp->stripe, a));
+		sb_member_submit(pio, bio);
+	}
+	this_cpu_inc(pio->dev->stats->ctr[SB_STAT_parity_write_ios]);
+	this_cpu_add(pio->dev->stats->ctr[SB_STAT_parity_write_bytes], h);
+	sb_member_submit(pio, sb_member_pages(pio, upper->bi_opf, pp, 0, h,
+					      sb_member_pos(par, sp->parity,
+							    sp->stripe,
+							    sp->ha)));
+}
+
+/*
+ * An upper write: lock its stripes, compute every stripe's new parity
+ * (all reads done), then submit all member writes.
+ */
+static void sb_parity_write(struct sb_parity_io *pio)
+{
+	struct sb_parity *par = pio->dev->parity;
+	struct bio *upper = pio->upper;
+	u64 s = (u64)upper->bi_iter.bi_sector << SECTOR_SHIFT;
+	u64 e = s + upper->bi_iter.bi_size, p;
+	struct sb_stripe_piece sp;
+	unsigned int tmp_pages = 0, n = 0, pi;
+	int err = 0;
+
+	/* the buffers: old data of the largest hull, then each parity */
+	for (p = s; p < e; p = sp.lstart + sp.r1) {
+		sb_stripe_piece(par, p, e, &sp);
+		tmp_pages = max(tmp_pages, DIV_ROUND_UP(sp.hb - sp.ha,
+							PAGE_SIZE));
+		n += DIV_ROUND_UP(sp.hb - sp.ha, PAGE_SIZE);
+	}
+	if (WARN_ON_ONCE(tmp_pages + n > par->max_pages)) {
+		sb_parity_fail(pio, BLK_STS_IOERR);
+		return;
+	}
+
+	sb_stripe_piece(par, s, e, &sp);
+	pio->first = sp.stripe;
+	sb_stripe_piece(par, e - 1, e, &sp);
+	pio->last = sp.stripe;
+	wait_event(par->wait, sb_stripes_try(par, pio));
+	sb_parity_pages_get(par, pio, tmp_pages + n);
+
+	for (p = s, pi = tmp_pages; p < e && !err; p = sp.lstart + sp.r1) {
+		sb_stripe_piece(par, p, e, &sp);
+		sb_parity_count(pio, &sp);
+		err = sb_parity_compute(pio, &sp, &pio->pages[pi], pio->pages);
+		pi += DIV_ROUND_UP(sp.hb - sp.ha, PAGE_SIZE);
+	}
+	if (err) {
+		sb_parity_fail(pio, errno_to_blk_status(err));
+		return;
+	}
+	for (p = s, pi = tmp_pages; p < e; p = sp.lstart + sp.r1) {
+		sb_stripe_piece(par, p, e, &sp);
+		sb_parity_write_piece(pio, &sp, &pio->pages[pi]);
+		pi += DIV_ROUND_UP(sp.hb - sp.ha, PAGE_SIZE);
+	}
+}
+
+/**
+ * sb_parity_submit - send an upper bio through the parity stage
+ * @cmd: the request (or unit leader) it belongs to
+ * @upper: a bio of the data stage, in the data space; bi_end_io set
+ *
+ * Task context: it may sleep (stripe lock, buffers, the reads of a write).
+ * @upper completes, with the first error of its member I/O, when its last
+ * member bio has; possibly before this returns.
+ */
+void sb_parity_submit(struct sb_cmd *cmd, struct bio *upper)
+{
+	struct sb_parity_io *pio;
+
+	might_sleep();
+	pio = sb_parity_io_get(cmd, upper);
+	switch (bio_op(upper)) {
+	case REQ_OP_READ:
+		sb_parity_read(pio);
+		break;
+	case REQ_OP_WRITE:
+		sb_parity_write(pio);
+		break;
+	default:
+		/* not advertised (sb_parity_setup()) */
+		sb_parity_fail(pio, BLK_STS_NOTSUPP);
+	}
+	sb_parity_io_put(pio);
+}
+
+/* --- setup --------------------------------------------------------------- */
+
+/* Capacity in bytes of the device above; valid once set up. */
+u64 sb_parity_capacity_bytes(const struct sb_dev *dev)
+{
+	return dev->parity->capacity;
+}
+
+/* Undo sb_parity_setup(), also a partial one. */
+void sb_parity_teardown(struct sb_dev *dev)
+{
+	struct sb_parity *par = dev->parity;
+
+	if (!par)
+		return;
+	mempool_destroy(par->page_pool);
+	mempool_destroy(par->io_pool);
+	bioset_exit(&par->bs);
+	mutex_destroy(&par->page_lock);
+	kfree(par);
+	dev->parity = NULL;
+}
+
+/**
+ * sb_parity_setup - set up the parity stage of a device being powered on
+ * @dev: its settings checked (sb_stage_cfg_check()), backing open
+ * @sl: limits of the new disk, updated
+ *
+ * Returns 0, -EINVAL if the backing is too small for one stripe, or
+ * -ENOMEM; nothing is left behind on error.
+ */
+int sb_parity_setup(struct sb_dev *dev, struct sb_stage_limits *sl)
+{
+	u64 backing = bdev_nr_bytes(dev->bdev);
+	struct sb_parity *par;
+	unsigned int chunk_pages;
+	size_t io_size;
+	int ret;
+
+	par = kzalloc(sizeof(*par), GFP_KERNEL);
+	if (!par)
+		return -ENOMEM;
+	dev->parity = par;
+	par->members = dev->sc.parity_members;
+	par->chunk = dev->sc.parity_chunk;
+	par->shift = ilog2(par->chunk);
+	par->member_size = sb_parity_member_size(backing, par->members,
+						 par->chunk);
+	par->capacity = sb_parity_capacity(backing, par->members, par->chunk);
+	mutex_init(&par->page_lock);
+	spin_lock_init(&par->lock);
+	INIT_LIST_HEAD(&par->locked);
+	init_waitqueue_head(&par->wait);
+	if (!par->capacity) {
+		pr_err("%pg: too small for one stripe of %u members of %u bytes\n",
+		       dev->bdev, par->members, par->chunk);
+		ret = -EINVAL;
+		goto out_err;
+	}
+
+	/*
+	 * An upper bio is at most SB_PARITY_MAX_BYTES (its request's, or a
+	 * merged unit's, limit below).  Its buffers: an old-data buffer of
+	 * one hull (a chunk at most) and a parity buffer per stripe (a hull
+	 * each; a stripe holds two chunks of data at least), each rounded up
+	 * to whole pages.
+	 */
+	chunk_pages = DIV_ROUND_UP(par->chunk, PAGE_SIZE);
+	par->max_pages = chunk_pages +
+			 SB_PARITY_MAX_BYTES / 2 / PAGE_SIZE + 2 * chunk_pages +
+			 SB_PARITY_MAX_BYTES / (2 * par->chunk) + 2;
+	ret = bioset_init(&par->bs, BIO_POOL_SIZE,
+			  offsetof(struct sb_parity_bio, bio),
+			  BIOSET_NEED_BVECS | BIOSET_NEED_RESCUER);
+	if (ret)
+		goto out_err;
+	ret = -ENOMEM;
+	io_size = sizeof(struct sb_parity_io) +
+		  par->max_pages * sizeof(struct page *);
+	par->io_pool = mempool_create_kmalloc_pool(SB_PARITY_IOS, io_size);
+	par->page_pool = mempool_create_page_pool(par->max_pages, 0);
+	if (!par->io_pool || !par->page_pool)
+		goto out_err;
+
+	/* Member I/O is reads and writes only. */
+	sl->no_discard = true;
+	sl->no_write_zeroes = true;
+	sl->max_hw_sectors = min_not_zero(sl->max_hw_sectors,
+					  SB_PARITY_MAX_BYTES >> SECTOR_SHIFT);
+	dev->merge_max = min_t(u64, dev->merge_max, SB_PARITY_MAX_BYTES);
+	pr_info("%pg: parity over %u members of %llu bytes, chunk %u: %llu bytes\n",
+		dev->bdev, par->members, par->member_size, par->chunk,
+		par->capacity);
+	return 0;
+
+out_err:
+	sb_parity_teardown(dev);
+	return ret;
+}
+
+/* debugfs "parity": the layout, and the stripes locked now. */
+int sb_parity_show(struct seq_file *m, struct sb_dev *dev)
+{
+	struct sb_parity *par = dev->parity;
+	struct sb_parity_io *pio;
+
+	if (!par) {
+		seq_puts(m, "parity off\n");
+		return 0;
+	}
+	seq_printf(m, "members %u\n", par->members);
+	seq_printf(m, "chunk %u\n", par->chunk);
+	seq_printf(m, "member_size %llu\n", par->member_size);
+	seq_printf(m, "stripes %llu\n", par->member_size >> par->shift);
+	seq_printf(m, "capacity %llu\n", par->capacity);
+	seq_puts(m, "# stripes locked by writes in flight: first last\n");
+	spin_lock_irq(&par->lock);
+	list_for_each_entry(pio, &par->locked, entry)
+		seq_printf(m, "locked %llu %llu\n", pio->first, pio->last);
+	spin_unlock_irq(&par->lock);
+	return 0;
+}

@@ -1,0 +1,177 @@
+# The parity stage (RAID-5 under crypt, docs/stages.md):
+#  - the seeds' whole stack, exactly: split,crypt,parity (split_boundary
+#    64 KiB, crypt_sector_size 4096, 5 members of 16 KiB chunks); one
+#    4 KiB write across the split boundary (tools/fio/parity-seeds.fio) is
+#    6 reads and 4 writes, 24576 and 16384 bytes; split_ios + rmw_ios +
+#    parity_read_ios + parity_write_ios = physical - logical I/Os; the
+#    backing's diskstats agree; the bytes around it read back;
+#  - full-stripe sequential writes read nothing: only reconstruct-writes,
+#    every stripe once, physical_read_ios = 0;
+#  - data integrity and parity: fio verify=crc32c, random sizes 512 B ..
+#    1 MiB (most of them small and unaligned, so that many land in one
+#    stripe at once) at QD64, libaio and io_uring, numjobs = vCPUs, through stage
+#    subsets with parity, then every stripe of the region checked straight
+#    from the backing (tests/guest/parity-check.py): XOR of its chunks = 0;
+#  - backing errors (dm-error over two chunks of member 4): a write whose
+#    parity read fails fails with EIO and writes nothing (the backing is
+#    unchanged); a full-stripe write whose parity write fails, and one whose
+#    data write fails, fail with EIO; other stripes still work.
+modprobe xts 2>/dev/null
+modprobe aesni_intel 2>/dev/null
+modprobe dm-mod 2>/dev/null
+KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+PCHECK=$SB_REPO/tests/guest/parity-check.py
+SEEDS=(split_boundary=65536 crypt_sector_size=4096 parity_members=5 parity_chunk=16384)
+sb_load
+
+# --- the seeds' whole stack ------------------------------------------------------
+sb_create a stages=split,crypt,parity "${SEEDS[@]}" crypt_key=$KEY
+R=/sys/block/stackblk$SB_IDX/stackblk/reset
+# give stripes 0 and 1 known content with full-stripe writes (no reads)
+head -c 131072 /dev/urandom >"$SB_ART/old"
+echo 1 >"$R"
+run dd if="$SB_ART/old" of="$SB_DEV" bs=65536 oflag=direct status=none
+sb_expect "$SB_IDX" physical_read_ios=0 parity_rcw_ios=2 parity_rmw_ios=0 physical_write_ios=10 \
+	parity_write_bytes=32768 physical_write_bytes=163840
+echo 1 >"$R"
+T=/sys/kernel/tracing
+[ -d $T/events/stackblk ] || T=/sys/kernel/debug/tracing
+echo >$T/trace
+echo 1 >$T/events/stackblk/stackblk_parity/enable
+r0=$(bk_stat 1) rs0=$(bk_stat 3) w0=$(bk_stat 5) ws0=$(bk_stat 7)
+(cd "$SB_ART" && STACKBLK_DEV=$SB_DEV timeout 120 fio --output=seeds.out \
+	"$SB_REPO/tools/fio/parity-seeds.fio") || fail "tools/fio/parity-seeds.fio failed: $(tail -n3 "$SB_ART/seeds.out")"
+r1=$(bk_stat 1) rs1=$(bk_stat 3) w1=$(bk_stat 5) ws1=$(bk_stat 7)
+echo 0 >$T/events/stackblk/stackblk_parity/enable
+# the tracepoint: stripe 0's last chunk (parity on member 4), stripe 1's
+# first (parity on member 3), each a 4 KiB read-modify-write
+ev=$(grep -o 'stripe=.*len=[0-9]*' $T/trace | sort | tr '\n' ';')
+[ "$ev" = "stripe=0 rmw parity=4 off=12288 len=4096;stripe=1 rmw parity=3 off=0 len=4096;" ] ||
+	fail "stackblk_parity events: '$ev'"
+sb_expect "$SB_IDX" logical_write_ios=1 logical_write_bytes=4096 logical_read_ios=0 \
+	split_ios=1 rmw_ios=2 rmw_read_bytes=8192 \
+	parity_rmw_ios=2 parity_rcw_ios=0 parity_read_ios=4 parity_read_bytes=16384 \
+	parity_write_ios=2 parity_write_bytes=8192 \
+	physical_read_ios=6 physical_read_bytes=24576 physical_write_ios=4 physical_write_bytes=16384 \
+	errors=0
+a=0
+for c in split_ios rmw_ios parity_read_ios parity_write_ios; do a=$((a + $(sb_stat "$SB_IDX" $c))); done
+[ $a = $((6 + 4 - 1)) ] || fail "attribution adds up to $a, physical - logical I/Os = 9"
+[ "$((r1 - r0)) $((w1 - w0)) $((rs1 - rs0)) $((ws1 - ws0))" = "6 4 48 32" ] ||
+	fail "the backing saw $((r1 - r0)) reads ($((rs1 - rs0)) sectors), $((w1 - w0)) writes ($((ws1 - ws0)) sectors); expected 6 (48), 4 (32)"
+python3 - "$SB_ART/old" <<'PY' >"$SB_ART/want"
+import sys
+old = bytearray(open(sys.argv[1], 'rb').read())
+old[63488:63488 + 4096] = b'\x5a' * 4096
+sys.stdout.buffer.write(old)
+PY
+dd if="$SB_DEV" of="$SB_ART/got" bs=65536 count=2 iflag=direct status=none
+cmp "$SB_ART/want" "$SB_ART/got" || fail "seeds: data around the write differs"
+python3 "$PCHECK" "$SB_BACKING" 5 16384 0 131072 >&2 || fail "seeds: parity of stripes 0-1 is wrong"
+grep -q '^stripes ' "/sys/kernel/debug/stackblk/stackblk$SB_IDX/parity" ||
+	fail "debugfs parity file: $(head -c 200 "/sys/kernel/debug/stackblk/stackblk$SB_IDX/parity")"
+sb_destroy a
+# the check sees a stale chunk: one byte of stripe 1 on member 0 (whose
+# region starts at byte 0), changed under stackblk's feet
+python3 - "$SB_BACKING" <<'PY'
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+b = os.pread(fd, 1, 16384 + 100)
+os.pwrite(fd, bytes([b[0] ^ 0xff]), 16384 + 100)
+os.fsync(fd)
+os.close(fd)
+PY
+python3 "$PCHECK" "$SB_BACKING" 5 16384 0 131072 >"$SB_ART/pcheck.bad" &&
+	fail "parity-check.py missed a changed byte of stripe 1"
+grep -qx 'bad 1' "$SB_ART/pcheck.bad" || fail "parity-check.py: '$(tr '\n' ' ' <"$SB_ART/pcheck.bad")', expected 'bad 1'"
+
+# --- full stripes: no reads ---------------------------------------------------------
+sb_create f stages=parity parity_members=4 parity_chunk=65536
+echo 1 >"/sys/block/stackblk$SB_IDX/stackblk/reset"
+# 16 stripes of 192 KiB, 2 per write
+run dd if=/dev/urandom of="$SB_DEV" bs=$((2 * 196608)) count=8 seek=2 oflag=direct status=none
+sb_expect "$SB_IDX" physical_read_ios=0 parity_read_ios=0 parity_rmw_ios=0 parity_rcw_ios=16 \
+	parity_write_ios=16 parity_write_bytes=1048576 physical_write_ios=64 \
+	physical_write_bytes=$((16 * 262144)) logical_write_bytes=$((16 * 196608)) errors=0
+python3 "$PCHECK" "$SB_BACKING" 4 65536 $((2 * 2 * 196608)) $((16 * 196608)) >&2 ||
+	fail "full stripes: parity is wrong"
+sb_destroy f
+
+# --- data integrity, then parity, through stage subsets ---------------------------------
+# SB_PARITY_MB MiB per fio job; each subset writes its own region, whose
+# stripes are zeroed on the backing first: consistent, as a zeroed backing
+# starts (a read-modify-write keeps a stripe as consistent as it was).
+# Where whole stripes reach the parity stage whole (no split, or stripes
+# that split does not cut), zeroing them through stackblk reads nothing.
+MB=${SB_PARITY_MB:-16}
+n=0
+for spec in ${SB_PARITY_SUBSETS:-parity:3:4096 merge,split,crypt,parity:5:16384}; do
+	IFS=: read -r st members chunk <<<"$spec"
+	name=p${st//,/-}-$members
+	width=$((chunk * (members - 1)))
+	len=$((SB_NCPU * MB * 1048576))
+	len=$(((len + width - 1) / width * width))
+	off=$(((16 + n * 4 * MB) * 1048576 / width * width))
+	python3 "$PCHECK" --zero "$SB_BACKING" "$members" "$chunk" "$off" "$len" >&2 ||
+		fail "$name: cannot zero the region's stripes"
+	sb_create "$name" stages="$st" split_boundary=65536 merge_max_bytes=262144 \
+		crypt_sector_size=4096 crypt_key=$KEY parity_members="$members" parity_chunk="$chunk"
+	[[ ,$st, = *,merge,* ]] && echo 2 >"/sys/block/stackblk$SB_IDX/queue/nomerges"
+	echo 1 >"/sys/block/stackblk$SB_IDX/stackblk/reset"
+	if [[ ,$st, != *,split,* ]] || [ $((65536 % width)) = 0 ]; then
+		run dd if=/dev/zero of="$SB_DEV" bs="$width" seek=$((off / width)) count=$((len / width)) \
+			oflag=direct status=none
+		sb_expect "$SB_IDX" physical_read_ios=0 parity_rmw_ios=0 parity_rcw_ios=$((len / width))
+	fi
+	for eng in libaio io_uring; do
+		sb_fio "$name-$eng" 600 --filename="$SB_DEV" --ioengine="$eng" --numjobs="$SB_NCPU" \
+			--offset="$off" --size=$((MB - 1))M --offset_increment=${MB}M \
+			--rw=randwrite --bssplit=512/15:1536/10:3584/15:4k/20:12800/15:66048/10:300k/5:1m/10 \
+			--iodepth=64 --iodepth_batch_submit=16 \
+			--verify=crc32c --do_verify=1 --verify_fatal=1 --verify_backlog=16
+	done
+	info "$name: parity_rmw_ios=$(sb_stat "$SB_IDX" parity_rmw_ios) parity_rcw_ios=$(sb_stat "$SB_IDX" parity_rcw_ios) parity_read_ios=$(sb_stat "$SB_IDX" parity_read_ios)"
+	[ "$(sb_stat "$SB_IDX" errors)" = 0 ] || fail "$name: errors = $(sb_stat "$SB_IDX" errors)"
+	[ "$(sb_stat "$SB_IDX" parity_rmw_ios)" -gt 0 ] || [ "$members" -le 4 ] ||
+		fail "$name: random small writes and no read-modify-write"
+	python3 "$PCHECK" "$SB_BACKING" "$members" "$chunk" "$off" "$len" >&2 ||
+		fail "$name: parity of the region is wrong"
+	sb_destroy "$name"
+	n=$((n + 1))
+done
+
+# --- backing errors ----------------------------------------------------------------------
+# An 8 MiB dm device: members of 1671168 bytes (3264 sectors); member 4 at
+# sector 13056.  Its chunks 0 and 1 fail: stripe 0's parity, and stripe 1's
+# data chunk 0 (parity of stripe 1 is member 3, its first data member 4).
+run dd if=/dev/urandom of="$SB_BACKING" bs=1M count=8 oflag=direct status=none
+dm_create sbphole "0 13056 linear $SB_BACKING 0
+13056 64 error
+13120 3264 linear $SB_BACKING 13120"
+sb_create e backing=/dev/mapper/sbphole stages=parity parity_members=5 parity_chunk=16384
+R=/sys/block/stackblk$SB_IDX/stackblk/reset
+dd if="$SB_BACKING" of="$SB_ART/bk.before" bs=1M count=8 iflag=direct status=none
+echo 1 >"$R"
+err=$(dd if=/dev/urandom of="$SB_DEV" bs=4096 count=1 oflag=direct status=none 2>&1) &&
+	fail "a write whose parity read fails succeeded"
+grep -q "Input/output error" <<<"$err" || fail "parity read failure: dd said '$err', expected EIO"
+sb_expect "$SB_IDX" errors=1 parity_rmw_ios=1 parity_read_ios=1 physical_read_ios=1 physical_write_ios=0
+dd if="$SB_BACKING" of="$SB_ART/bk.after" bs=1M count=8 iflag=direct status=none
+cmp -s "$SB_ART/bk.before" "$SB_ART/bk.after" || fail "a write whose parity read failed changed the backing"
+# full stripe 0: its parity write fails; full stripe 1: a data write fails
+for s in 0 1; do
+	err=$(dd if=/dev/urandom of="$SB_DEV" bs=65536 count=1 seek=$s oflag=direct status=none 2>&1) &&
+		fail "full stripe $s: a write with a failing member write succeeded"
+	grep -q "Input/output error" <<<"$err" || fail "full stripe $s: dd said '$err', expected EIO"
+done
+sb_expect "$SB_IDX" errors=3 parity_rcw_ios=2 parity_read_ios=1
+# stripe 2 is whole: a partial write and the read back work
+head -c 4096 /dev/urandom >"$SB_ART/s2"
+run dd if="$SB_ART/s2" of="$SB_DEV" bs=4096 seek=$((2 * 16 + 5)) count=1 oflag=direct status=none
+dd if="$SB_DEV" of="$SB_ART/s2.back" bs=4096 skip=$((2 * 16 + 5)) count=1 iflag=direct status=none
+cmp -s "$SB_ART/s2" "$SB_ART/s2.back" || fail "stripe 2: a write beside the failing chunks did not read back"
+sb_expect "$SB_IDX" errors=3
+sb_destroy e
+dm_remove sbphole
+sb_unload
+dmesg_clean
