@@ -18,9 +18,11 @@ static const char create_usage[] =
 "  -b, --backing DEV            backing block device (required)\n"
 "  -q, --queues N               hardware contexts (0 = one per CPU)\n"
 "  -d, --depth N                tags per hardware context (1..4096)\n"
-"  -s, --stages LIST            stages, comma separated: merge,split,crypt\n"
+"  -s, --stages LIST            stages, comma separated: merge,split,crypt,parity\n"
 "      --split-boundary SIZE    split boundary in bytes (K/M/G suffixes)\n"
 "      --crypt-sector-size N    crypt stage sector size in bytes\n"
+"      --parity-members N       parity stage members, parity included (3..16)\n"
+"      --parity-chunk SIZE      parity stage chunk, a power of two (4K..1M)\n"
 "      --key-file FILE          crypt key, hex, read from FILE (never printed)\n"
 "  -h, --help                   this help\n";
 
@@ -126,7 +128,7 @@ static const char *power_error(int err, const char *backing)
 
 int cmd_create(int argc, char **argv)
 {
-	enum { OPT_SPLIT = 256, OPT_CSS, OPT_KEY };
+	enum { OPT_SPLIT = 256, OPT_CSS, OPT_KEY, OPT_PMEMBERS, OPT_PCHUNK };
 	static const struct option longopts[] = {
 		{ "backing", required_argument, NULL, 'b' },
 		{ "queues", required_argument, NULL, 'q' },
@@ -135,16 +137,25 @@ int cmd_create(int argc, char **argv)
 		{ "split-boundary", required_argument, NULL, OPT_SPLIT },
 		{ "crypt-sector-size", required_argument, NULL, OPT_CSS },
 		{ "key-file", required_argument, NULL, OPT_KEY },
+		{ "parity-members", required_argument, NULL, OPT_PMEMBERS },
+		{ "parity-chunk", required_argument, NULL, OPT_PCHUNK },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	char queues[24], depth[24], boundary[24], css[24], key[1024], p[SB_PATH_MAX];
+	char queues[24], depth[24], boundary[24], css[24], pmembers[24], pchunk[24];
+	char key[1024], p[SB_PATH_MAX];
 	const char *name, *key_file = NULL;
 	static const int ids[] = {
 		SET_backing, SET_nr_hw_queues, SET_queue_depth, SET_stages,
 		SET_split_boundary, SET_crypt_sector_size, SET_crypt_key,
+		SET_parity_members, SET_parity_chunk,
 	};
-	enum { A_BACKING, A_QUEUES, A_DEPTH, A_STAGES, A_SPLIT, A_CSS, A_KEY, NR_ATTRS };
+	enum {
+		A_BACKING, A_QUEUES, A_DEPTH, A_STAGES, A_SPLIT, A_CSS, A_KEY, A_PMEMBERS,
+		A_PCHUNK, NR_ATTRS
+	};
+	const struct setting *spm = &settings[SET_parity_members];
+	const struct setting *spc = &settings[SET_parity_chunk];
 	const struct setting *sdepth = &settings[SET_queue_depth];
 	struct attr attrs[NR_ATTRS];
 	uint64_t v;
@@ -179,7 +190,7 @@ int cmd_create(int argc, char **argv)
 			break;
 		case 's':
 			if (!*optarg || strspn(optarg, "abcdefghijklmnopqrstuvwxyz_,") != strlen(optarg))
-				return usage_error("create", "bad --stages '%s' (e.g. merge,split,crypt)",
+				return usage_error("create", "bad --stages '%s' (e.g. merge,split,crypt,parity)",
 						   optarg);
 			attrs[A_STAGES].value = optarg;
 			break;
@@ -197,6 +208,21 @@ int cmd_create(int argc, char **argv)
 			break;
 		case OPT_KEY:
 			key_file = optarg;
+			break;
+		case OPT_PMEMBERS:
+			if (!parse_u64(optarg, &v) || v < spm->min || v > spm->max)
+				return usage_error("create", "bad --parity-members '%s' (%llu..%llu)",
+						   optarg, spm->min, spm->max);
+			snprintf(pmembers, sizeof(pmembers), "%llu", (unsigned long long)v);
+			attrs[A_PMEMBERS].value = pmembers;
+			break;
+		case OPT_PCHUNK:
+			if (!parse_size(optarg, &v) || v < spc->min || v > spc->max || (v & (v - 1)))
+				return usage_error("create",
+						   "bad --parity-chunk '%s' (a power of two, %llu..%llu)",
+						   optarg, spc->min, spc->max);
+			snprintf(pchunk, sizeof(pchunk), "%llu", (unsigned long long)v);
+			attrs[A_PCHUNK].value = pchunk;
 			break;
 		case 'h':
 			return show_help(create_usage);

@@ -188,6 +188,14 @@ static const struct metrics_col {
 	{ "maxdepth", NULL, 'r', 8, false, 10, MC_GAUGE, SB_GAUGE_inflight_max, 0, NULL },
 	/* backing completions on another node than the submitting CPU's */
 	{ "rnode%", NULL, 'r', 6, false, 27, MC_RNODE, 0, 0, NULL },
+	/*
+	 * parity stripe updates, read-modify-write and reconstruct-write:
+	 * after the older columns, so that -x keeps their positions
+	 */
+	{ "prmw", "prmw/s", 'r', 6, false, 25, MC_OPS, SB_STAT_parity_rmw_ios, 0,
+	  "parity_rmw_per_s" },
+	{ "prcw", "prcw/s", 'r', 6, false, 25, MC_OPS, SB_STAT_parity_rcw_ios, 0,
+	  "parity_rcw_per_s" },
 };
 #define NMCOLS (sizeof(mcols) / sizeof(mcols[0]))
 static_assert(NMCOLS <= METRICS_MAX_COLS, "raise METRICS_MAX_COLS");
