@@ -5,6 +5,7 @@
 #    6 reads and 4 writes, 24576 and 16384 bytes; split_ios + rmw_ios +
 #    parity_read_ios + parity_write_ios = physical - logical I/Os; the
 #    backing's diskstats agree; the bytes around it read back;
+#  - FUA: both member writes of a FUA write, data and parity, carry FUA;
 #  - full-stripe sequential writes read nothing: only reconstruct-writes,
 #    every stripe once, physical_read_ios = 0;
 #  - data integrity and parity: fio verify=crc32c, random sizes 512 B ..
@@ -68,6 +69,16 @@ PY
 dd if="$SB_DEV" of="$SB_ART/got" bs=65536 count=2 iflag=direct status=none
 cmp "$SB_ART/want" "$SB_ART/got" || fail "seeds: data around the write differs"
 python3 "$PCHECK" "$SB_BACKING" 5 16384 0 131072 >&2 || fail "seeds: parity of stripes 0-1 is wrong"
+# FUA: an O_DSYNC 4 KiB write of whole crypt sectors in stripe 0 (a parity
+# read-modify-write): both member writes, data and parity, carry FUA
+echo >$T/trace
+echo 1 >$T/events/stackblk/stackblk_bio_submit/enable
+run dd if=/dev/urandom of="$SB_DEV" bs=4096 seek=3 count=1 oflag=direct,dsync status=none
+echo 0 >$T/events/stackblk/stackblk_bio_submit/enable
+# (bios with data: the O_DSYNC write's own flush that follows is not ours)
+rw=$(grep stackblk_bio_submit $T/trace |
+	awk '{for (i = 1; i < NF; i++) if ($i == "->" && $(i + 5) > 0) print $(i + 2)}' | sort | tr '\n' ' ')
+[ "$rw" = "RS RS WFS WFS " ] || fail "FUA write through parity: backing bios '$rw', expected 'RS RS WFS WFS '"
 grep -q '^stripes ' "/sys/kernel/debug/stackblk/stackblk$SB_IDX/parity" ||
 	fail "debugfs parity file: $(head -c 200 "/sys/kernel/debug/stackblk/stackblk$SB_IDX/parity")"
 sb_destroy a
