@@ -52,6 +52,7 @@ SB_COUNTER(parity_read_ios, ATTRIB, ios, "reads of old data and parity for parit
 SB_COUNTER(parity_read_bytes, ATTRIB, bytes, "bytes read for parity updates")
 SB_COUNTER(parity_write_ios, ATTRIB, ios, "parity chunk writes")
 SB_COUNTER(parity_write_bytes, ATTRIB, bytes, "bytes of parity written")
+SB_COUNTER(parity_split_ios, ATTRIB, ios, "extra member I/Os of I/O crossing parity chunks")
 
 /* Gauges: computed from the per-hctx depth state, not per-CPU sums. */
 SB_GAUGE(inflight, OUTCOME, requests, "requests in flight now, whole device")

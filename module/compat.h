@@ -146,6 +146,9 @@ struct sb_stage_limits {
 	 * is never cut into pieces that need a read-modify-write.
 	 */
 	unsigned int physical_block_size;
+	/* 0: keep, else the hints io_min and io_opt (parity: chunk, stripe) */
+	unsigned int io_min;
+	unsigned int io_opt;
 };
 
 /*
@@ -229,6 +232,10 @@ static inline struct gendisk *sb_alloc_disk(struct blk_mq_tag_set *set,
 						sl->physical_block_size >>
 						SECTOR_SHIFT);
 	}
+	if (sl->io_min)
+		lim.io_min = max(lim.io_min, sl->io_min);
+	if (sl->io_opt)
+		lim.io_opt = sl->io_opt;
 	return blk_mq_alloc_disk(set, &lim, queuedata);
 }
 
@@ -300,6 +307,10 @@ static inline struct gendisk *sb_alloc_disk(struct blk_mq_tag_set *set,
 						       sl->physical_block_size >>
 						       SECTOR_SHIFT));
 	}
+	if (sl->io_min)
+		blk_queue_io_min(q, max(queue_io_min(q), sl->io_min));
+	if (sl->io_opt)
+		blk_queue_io_opt(q, sl->io_opt);
 	blk_queue_write_cache(q, test_bit(QUEUE_FLAG_WC, &bq->queue_flags),
 			      test_bit(QUEUE_FLAG_FUA, &bq->queue_flags));
 	if (blk_queue_nonrot(bq))

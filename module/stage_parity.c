@@ -25,11 +25,21 @@
  *   data.  Then the new data (clones of the upper bio) and the new parity
  *   are written.
  *
- * All reads of a write, over all of its stripes, complete before any of
- * its writes is submitted: a failed read fails the upper bio with nothing
- * written, data and parity as they were.  A failed member write fails it
- * too.  The member writes carry the upper bio's flags: a FUA write is
- * durable with its parity.
+ * All reads of an upper write, over all of its stripes, complete before
+ * any of its writes is submitted: a failed read fails the upper bio with
+ * none of it written, data and parity as they were.  (A request made of
+ * several upper bios, split pieces or crypt pieces, may still have had
+ * other pieces written, as a failed write may change part of its range on
+ * any device.)  A failed member write fails it too.  The member writes
+ * carry the upper bio's flags: a FUA write is durable with its parity.
+ *
+ * An I/O that crosses chunk boundaries becomes one member I/O per chunk:
+ * each beyond the first adds 1 to parity_split_ios, so that the parity
+ * counters explain every physical I/O the stage adds.
+ *
+ * The reads of an update are sequential (submit_bio_wait() each), where md
+ * issues a stripe's reads together: simpler, and the stage is there to
+ * show what the reads cost in I/Os and bytes, not to hide their latency.
  *
  * A write holds a lock on its stripes from before its first read until its
  * last member write completes, so two updates of one stripe never
@@ -351,6 +361,12 @@ static void sb_parity_end_io(struct bio *bio)
 	sb_parity_io_put(pio);
 }
 
+/* One more member I/O because an I/O crosses a chunk boundary. */
+static void sb_parity_count_split(struct sb_parity_io *pio)
+{
+	this_cpu_inc(pio->dev->stats->ctr[SB_STAT_parity_split_ios]);
+}
+
 /* Send a member bio of @pio; it completes in sb_parity_end_io(). */
 static void sb_member_submit(struct sb_parity_io *pio, struct bio *bio)
 {
@@ -413,6 +429,8 @@ static void sb_parity_read(struct sb_parity_io *pio)
 
 	for (p = s; p < e; p = pe) {
 		pe = min(round_down(p, par->chunk) + par->chunk, e);
+		if (p != s)
+			sb_parity_count_split(pio);
 		sb_parity_map(p, par->members, par->chunk, &loc);
 		bio = sb_member_clone(pio, p - s, pe - p,
 				      loc.member * par->member_size + loc.off);
@@ -542,11 +560,14 @@ static void sb_parity_write_piece(struct sb_parity_io *pio,
 
 	for (d = 0; d < par->members - 1; d++) {
 		unsigned int member = sb_data_member(par, sp->parity, d);
+		u32 uoff;
 
 		if (!sb_piece_chunk(par, sp, d, &a, &b))
 			continue;
-		bio = sb_member_clone(pio, sp->lstart + (d << par->shift) + a -
-				      ustart, b - a,
+		uoff = sp->lstart + (d << par->shift) + a - ustart;
+		if (uoff)
+			sb_parity_count_split(pio);
+		bio = sb_member_clone(pio, uoff, b - a,
 				      sb_member_pos(par, member, sp->stripe, a));
 		sb_member_submit(pio, bio);
 	}
@@ -721,6 +742,9 @@ int sb_parity_setup(struct sb_dev *dev, struct sb_stage_limits *sl)
 	if (!par->io_pool || !par->page_pool)
 		goto out_err;
 
+	/* As md: I/O of a chunk, and of a whole stripe for writes. */
+	sl->io_min = par->chunk;
+	sl->io_opt = par->chunk * (par->members - 1);
 	/* Member I/O is reads and writes only. */
 	sl->no_discard = true;
 	sl->no_write_zeroes = true;

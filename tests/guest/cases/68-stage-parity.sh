@@ -3,8 +3,11 @@
 #    64 KiB, crypt_sector_size 4096, 5 members of 16 KiB chunks); one
 #    4 KiB write across the split boundary (tools/fio/parity-seeds.fio) is
 #    6 reads and 4 writes, 24576 and 16384 bytes; split_ios + rmw_ios +
-#    parity_read_ios + parity_write_ios = physical - logical I/Os; the
-#    backing's diskstats agree; the bytes around it read back;
+#    parity_read_ios + parity_write_ios (+ parity_split_ios - merged_ios,
+#    here 0, and checked after every run below) = physical - logical
+#    I/Os; the backing's diskstats agree; the bytes around it read back;
+#  - the size, (members - 1) / members of the backing in whole stripes, and
+#    md's I/O hints: minimum_io_size = chunk, optimal_io_size = stripe;
 #  - FUA: both member writes of a FUA write, data and parity, carry FUA;
 #  - full-stripe sequential writes read nothing: only reconstruct-writes,
 #    every stripe once, physical_read_ios = 0;
@@ -14,7 +17,7 @@
 #    subsets with parity, then every stripe of the region checked straight
 #    from the backing (tests/guest/parity-check.py): XOR of its chunks = 0;
 #  - backing errors (dm-error over two chunks of member 4): a write whose
-#    parity read fails fails with EIO and writes nothing (the backing is
+#    parity read fails gets EIO and writes nothing (the backing is
 #    unchanged); a full-stripe write whose parity write fails, and one whose
 #    data write fails, fail with EIO; other stripes still work.
 modprobe xts 2>/dev/null
@@ -22,12 +25,33 @@ modprobe aesni_intel 2>/dev/null
 modprobe dm-mod 2>/dev/null
 KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 PCHECK=$SB_REPO/tests/guest/parity-check.py
+# attribution N WHAT: the stage counters explain every physical I/O:
+# physical - logical = split + rmw + parity reads, writes and splits - merged
+attribution() {
+	local n=$1 c v phys=0 log=0 att=0
+	for c in physical_read_ios physical_write_ios; do phys=$((phys + $(sb_stat "$n" $c))); done
+	for c in logical_read_ios logical_write_ios; do log=$((log + $(sb_stat "$n" $c))); done
+	for c in split_ios rmw_ios parity_read_ios parity_write_ios parity_split_ios; do
+		att=$((att + $(sb_stat "$n" $c)))
+	done
+	v=$(sb_stat "$n" merged_ios)
+	[ $((phys - log)) = $((att - v)) ] ||
+		fail "$2: physical - logical I/Os = $((phys - log)), the stage counters say $((att - v))"
+	info "$2: physical - logical I/Os = $((phys - log)) = the stage counters' sum"
+}
 SEEDS=(split_boundary=65536 crypt_sector_size=4096 parity_members=5 parity_chunk=16384)
 sb_load
 
 # --- the seeds' whole stack ------------------------------------------------------
 sb_create a stages=split,crypt,parity "${SEEDS[@]}" crypt_key=$KEY
 R=/sys/block/stackblk$SB_IDX/stackblk/reset
+# the device: (members - 1) / members of the backing in whole stripes; I/O
+# hints as md gives them (chunk, stripe)
+bk=$(blockdev --getsize64 "$SB_BACKING")
+[ "$(blockdev --getsize64 "$SB_DEV")" = $((bk / 5 / 16384 * 16384 * 4)) ] ||
+	fail "size $(blockdev --getsize64 "$SB_DEV"), expected 4/5 of $bk in whole stripes"
+expect_rd "/sys/block/stackblk$SB_IDX/queue/minimum_io_size" 16384
+expect_rd "/sys/block/stackblk$SB_IDX/queue/optimal_io_size" 65536
 # give stripes 0 and 1 known content with full-stripe writes (no reads)
 head -c 131072 /dev/urandom >"$SB_ART/old"
 echo 1 >"$R"
@@ -52,12 +76,10 @@ ev=$(grep -o 'stripe=.*len=[0-9]*' $T/trace | sort | tr '\n' ';')
 sb_expect "$SB_IDX" logical_write_ios=1 logical_write_bytes=4096 logical_read_ios=0 \
 	split_ios=1 rmw_ios=2 rmw_read_bytes=8192 \
 	parity_rmw_ios=2 parity_rcw_ios=0 parity_read_ios=4 parity_read_bytes=16384 \
-	parity_write_ios=2 parity_write_bytes=8192 \
+	parity_write_ios=2 parity_write_bytes=8192 parity_split_ios=0 \
 	physical_read_ios=6 physical_read_bytes=24576 physical_write_ios=4 physical_write_bytes=16384 \
 	errors=0
-a=0
-for c in split_ios rmw_ios parity_read_ios parity_write_ios; do a=$((a + $(sb_stat "$SB_IDX" $c))); done
-[ $a = $((6 + 4 - 1)) ] || fail "attribution adds up to $a, physical - logical I/Os = 9"
+attribution "$SB_IDX" seeds
 [ "$((r1 - r0)) $((w1 - w0)) $((rs1 - rs0)) $((ws1 - ws0))" = "6 4 48 32" ] ||
 	fail "the backing saw $((r1 - r0)) reads ($((rs1 - rs0)) sectors), $((w1 - w0)) writes ($((ws1 - ws0)) sectors); expected 6 (48), 4 (32)"
 python3 - "$SB_ART/old" <<'PY' >"$SB_ART/want"
@@ -103,7 +125,9 @@ echo 1 >"/sys/block/stackblk$SB_IDX/stackblk/reset"
 run dd if=/dev/urandom of="$SB_DEV" bs=$((2 * 196608)) count=8 seek=2 oflag=direct status=none
 sb_expect "$SB_IDX" physical_read_ios=0 parity_read_ios=0 parity_rmw_ios=0 parity_rcw_ios=16 \
 	parity_write_ios=16 parity_write_bytes=1048576 physical_write_ios=64 \
-	physical_write_bytes=$((16 * 262144)) logical_write_bytes=$((16 * 196608)) errors=0
+	physical_write_bytes=$((16 * 262144)) logical_write_bytes=$((16 * 196608)) errors=0 \
+	parity_split_ios=40
+attribution "$SB_IDX" "full stripes"
 python3 "$PCHECK" "$SB_BACKING" 4 65536 $((2 * 2 * 196608)) $((16 * 196608)) >&2 ||
 	fail "full stripes: parity is wrong"
 sb_destroy f
@@ -143,6 +167,7 @@ for spec in ${SB_PARITY_SUBSETS:-parity:3:4096 merge,split,crypt,parity:5:16384}
 	done
 	info "$name: parity_rmw_ios=$(sb_stat "$SB_IDX" parity_rmw_ios) parity_rcw_ios=$(sb_stat "$SB_IDX" parity_rcw_ios) parity_read_ios=$(sb_stat "$SB_IDX" parity_read_ios)"
 	[ "$(sb_stat "$SB_IDX" errors)" = 0 ] || fail "$name: errors = $(sb_stat "$SB_IDX" errors)"
+	attribution "$SB_IDX" "$name"
 	[ "$(sb_stat "$SB_IDX" parity_rmw_ios)" -gt 0 ] || [ "$members" -le 4 ] ||
 		fail "$name: random small writes and no read-modify-write"
 	python3 "$PCHECK" "$SB_BACKING" "$members" "$chunk" "$off" "$len" >&2 ||
