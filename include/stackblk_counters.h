@@ -53,6 +53,7 @@ SB_COUNTER(parity_read_bytes, ATTRIB, bytes, "bytes read for parity updates")
 SB_COUNTER(parity_write_ios, ATTRIB, ios, "parity chunk writes")
 SB_COUNTER(parity_write_bytes, ATTRIB, bytes, "bytes of parity written")
 SB_COUNTER(parity_split_ios, ATTRIB, ios, "extra member I/Os of I/O crossing parity chunks")
+SB_COUNTER(parity_degraded_ios, ATTRIB, ios, "degraded: data reads rebuilt, writes left out")
 
 /* Gauges: computed from the per-hctx depth state, not per-CPU sums. */
 SB_GAUGE(inflight, OUTCOME, requests, "requests in flight now, whole device")

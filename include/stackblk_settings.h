@@ -47,5 +47,6 @@ SB_SETTING(crypt_allow_discards, STAGE, BOOL, 0, 0, 1, "discards through crypt (
 SB_SETTING(crypt_key, SECRET, KEY, 0, 0, 0, "hex AES-XTS key, 32 or 64 bytes")
 SB_SETTING(parity_members, STAGE, U32, 5, 3, 16, "parity: members, parity included")
 SB_SETTING(parity_chunk, STAGE, POW2, 65536, 4096, 1 << 20, "parity: chunk, a power of two")
+SB_SETTING(parity_failed_member, STAGE, U32, 16, 0, 16, "parity: failed member, 16: none")
 
 #undef SB_SETTING

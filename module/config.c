@@ -101,6 +101,7 @@ SB_PARAM(crypt_iv_large_sectors, uint, sb_def_u32, "Default IV in crypt sectors 
 SB_PARAM(crypt_allow_discards, uint, sb_def_u32, "Default: discards through crypt (1) or not (0)");
 SB_PARAM(parity_members, uint, sb_def_u32, "Default parity members, parity included (3-16)");
 SB_PARAM(parity_chunk, uint, sb_def_u32, "Default parity chunk in bytes (power of two)");
+SB_PARAM(parity_failed_member, uint, sb_def_u32, "Default failed parity member; 16: none");
 
 static u32 sb_def_stage_bits;	/* the stages parameter, parsed */
 

@@ -259,7 +259,8 @@ int sb_parse_hex_key(const char *page, size_t count, u8 *key,
  * crypt_sector_size of 512 or 4096 that is at least @lbs; parity needs
  * SB_PARITY_MEMBERS_MIN..MAX members and a power-of-two chunk of
  * SB_PARITY_CHUNK_MIN..MAX bytes, at least @lbs (so it holds whole crypt
- * sectors too).  Settings of stages that are off are not checked.  Returns
+ * sectors too), and a failed member that is one of them or
+ * SB_PARITY_NO_MEMBER.  Settings of stages that are off are not checked.  Returns
  * 0 or -EINVAL.
  */
 int sb_stage_cfg_check(const struct sb_stage_cfg *sc, bool have_key,
@@ -278,7 +279,9 @@ int sb_stage_cfg_check(const struct sb_stage_cfg *sc, bool have_key,
 	     sc->parity_members > SB_PARITY_MEMBERS_MAX ||
 	     sc->parity_chunk < SB_PARITY_CHUNK_MIN ||
 	     sc->parity_chunk > SB_PARITY_CHUNK_MAX ||
-	     !is_power_of_2(sc->parity_chunk) || sc->parity_chunk < lbs))
+	     !is_power_of_2(sc->parity_chunk) || sc->parity_chunk < lbs ||
+	     (sc->parity_failed_member >= sc->parity_members &&
+	      sc->parity_failed_member != SB_PARITY_NO_MEMBER)))
 		return -EINVAL;
 	if (!(sc->stages & SB_STAGE_CRYPT))
 		return 0;

@@ -48,6 +48,8 @@ void sb_fill_rwbs(char *rwbs, blk_opf_t opf);
  * @crypt_allow_discards: advertise and forward discards with crypt
  * @parity_members: parity stage members, parity included
  * @parity_chunk: parity stage chunk in bytes, a power of two
+ * @parity_failed_member: the member that failed (degraded mode), or
+ *	SB_PARITY_NO_MEMBER
  */
 struct sb_stage_cfg {
 	u32 stages;
@@ -58,6 +60,7 @@ struct sb_stage_cfg {
 	u32 crypt_allow_discards;
 	u32 parity_members;
 	u32 parity_chunk;
+	u32 parity_failed_member;
 };
 
 int sb_parse_stages(const char *page, size_t count, u32 *stages);
@@ -86,6 +89,8 @@ bool sb_merge_fits(u64 prev_end, u64 next_pos, u64 cur_bytes,
 #define SB_PARITY_MEMBERS_MAX	16
 #define SB_PARITY_CHUNK_MIN	4096
 #define SB_PARITY_CHUNK_MAX	(1024 * 1024)
+/* parity_failed_member when no member has failed (the default) */
+#define SB_PARITY_NO_MEMBER	SB_PARITY_MEMBERS_MAX
 
 /**
  * struct sb_parity_loc - where one logical byte lives
@@ -105,6 +110,9 @@ struct sb_parity_loc {
 enum sb_parity_write {
 	SB_PARITY_RMW,	/* read old data and old parity */
 	SB_PARITY_RCW,	/* read the data not written (none: full stripe) */
+	/* degraded (stage_parity.c): */
+	SB_PARITY_REBUILD,	/* read all the others: the failed data's old bytes */
+	SB_PARITY_NONE,		/* the failed member holds the parity: no update */
 };
 
 unsigned int sb_parity_member(u64 stripe, u32 members);

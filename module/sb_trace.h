@@ -86,18 +86,19 @@ DEFINE_EVENT(stackblk_io, stackblk_bio_complete,
 
 /*
  * One parity update of one stripe (stage_parity.c): its parity member,
- * read-modify-write or reconstruct-write, and the in-chunk byte range of
- * parity it rewrites.
+ * read-modify-write, reconstruct-write, or in degraded mode rebuild (the
+ * write covers the failed member's data) or none (the failed member
+ * holds the parity), and the in-chunk byte range of parity it rewrites.
  */
 TRACE_EVENT(stackblk_parity,
 	    TP_PROTO(struct request *rq, u64 stripe, unsigned int parity,
-		     bool rmw, u32 off, u32 len),
-	    TP_ARGS(rq, stripe, parity, rmw, off, len),
+		     int kind, u32 off, u32 len),
+	    TP_ARGS(rq, stripe, parity, kind, off, len),
 
 	TP_STRUCT__entry(__field(dev_t, dev)
 		__field(u64, stripe)
 		__field(unsigned int, parity)
-		__field(bool, rmw)
+		__field(int, kind)
 		__field(u32, off)
 		__field(u32, len)
 		__field(int, cpu)
@@ -107,7 +108,7 @@ TRACE_EVENT(stackblk_parity,
 	TP_fast_assign(__entry->dev = disk_devt(rq->q->disk);
 		__entry->stripe = stripe;
 		__entry->parity = parity;
-		__entry->rmw = rmw;
+		__entry->kind = kind;
 		__entry->off = off;
 		__entry->len = len;
 		__entry->cpu = raw_smp_processor_id();
@@ -117,7 +118,12 @@ TRACE_EVENT(stackblk_parity,
 	TP_printk("%d,%d stripe=%llu %s parity=%u off=%u len=%u cpu=%d tag=%d",
 		  MAJOR(__entry->dev), MINOR(__entry->dev),
 		  (unsigned long long)__entry->stripe,
-		  __entry->rmw ? "rmw" : "rcw", __entry->parity,
+		  __print_symbolic(__entry->kind,
+				   { SB_PARITY_RMW, "rmw" },
+				   { SB_PARITY_RCW, "rcw" },
+				   { SB_PARITY_REBUILD, "rebuild" },
+				   { SB_PARITY_NONE, "none" }),
+		  __entry->parity,
 		  __entry->off, __entry->len, __entry->cpu, __entry->tag)
 );
 

@@ -44,8 +44,9 @@
  * A write holds a lock on its stripes from before its first read until its
  * last member write completes, so two updates of one stripe never
  * interleave their read and write phases, and parity is never torn.
- * Reads take no lock: a read of data being rewritten sees old or new data
- * per block, as on any block device, and never reads parity.
+ * Reads of a whole array take no lock: a read of data being rewritten sees
+ * old or new data per block, as on any block device, and never reads
+ * parity (a degraded read that rebuilds data does, and takes the lock).
  *
  * Everything here runs in task context (io_wq: dev->ops->in_work, or
  * forced for parity, stage.c): the reads wait.  Member writes complete
@@ -57,14 +58,24 @@
  * load and the debug kernel's config does not build.  The stage's cost is
  * its reads, not its XOR.
  *
+ * Degraded mode (parity_failed_member): that member is never read or
+ * written.  Its data is rebuilt on reads from the other members (under
+ * the stripe lock).  A write leaves its data out: one covering all of its
+ * hull is a reconstruct-write, one covering part of it reads the old
+ * parity and the other chunks (SB_PARITY_REBUILD); a stripe whose parity
+ * it holds gets no parity update (SB_PARITY_NONE); other writes are
+ * read-modify-writes.  parity_degraded_ios counts its I/Os
+ * not done, data reads rebuilt and data writes left out.
+ *
  * The write hole: as md without a journal or PPL, a crash between the data
  * and parity writes of a stripe leaves that stripe's parity stale.
- * stackblk keeps no log and no bitmap of dirty stripes, and has no
- * degraded mode that would read parity, so stale parity changes nothing
- * it returns; it is reported by a parity check of the backing
- * (tests/guest/parity-check.py), and cured by writing the stripe
- * whole.  The array starts consistent from a zeroed backing (a fresh
- * null_blk or a zeroed file), as md's --assume-clean does.
+ * stackblk keeps no log and no bitmap of dirty stripes.  A whole array
+ * never reads parity, so stale parity changes nothing it returns; it is
+ * reported by a parity check of the backing (tests/guest/parity-check.py),
+ * and cured by writing the stripe whole.  In degraded mode the failed
+ * member's data of such a stripe is rebuilt wrong, as in md.  The array
+ * starts consistent from a zeroed backing (a fresh null_blk or a zeroed
+ * file), as md's --assume-clean does.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -91,6 +102,7 @@ struct sb_parity {
 	unsigned int shift;		/* ilog2(chunk) */
 	u64 member_size;		/* bytes of each member region */
 	u64 capacity;			/* bytes of the device above */
+	int failed;			/* degraded: the failed member, or -1 */
 	unsigned int max_pages;		/* buffer pages of one upper write */
 	struct bio_set bs;		/* member bios: struct sb_parity_bio */
 	mempool_t *io_pool;		/* struct sb_parity_io */
@@ -148,6 +160,13 @@ static unsigned int sb_data_member(const struct sb_parity *par,
 	return (parity + 1 + d) % par->members;
 }
 
+/* The data chunk of @sp on the failed member (not its parity member). */
+static unsigned int sb_failed_chunk(const struct sb_parity *par,
+				    const struct sb_stripe_piece *sp)
+{
+	return (par->failed + par->members - sp->parity - 1) % par->members;
+}
+
 /* Written bytes of data chunk @d of @sp, as in-chunk offsets [*a, *b). */
 static bool sb_piece_chunk(const struct sb_parity *par,
 			   const struct sb_stripe_piece *sp, unsigned int d,
@@ -169,6 +188,7 @@ static void sb_stripe_piece(const struct sb_parity *par, u64 pos, u64 end,
 	u64 width = (u64)par->chunk * (par->members - 1);
 	u64 pe = sb_parity_stripe_end(pos, end, par->members, par->chunk);
 	u64 rem;
+	u32 a, b;
 
 	sp->stripe = div64_u64_rem(pos, width, &rem);
 	sp->lstart = pos - rem;
@@ -184,6 +204,24 @@ static void sb_stripe_piece(const struct sb_parity *par, u64 pos, u64 end,
 	}
 	sp->kind = sb_parity_choose(pos, pe, par->members, par->chunk, NULL,
 				    NULL);
+	if (par->failed < 0)
+		return;
+	/*
+	 * Degraded: never read the failed member.  If it holds the parity
+	 * there is nothing to update.  If the write covers its data over the
+	 * whole hull, reconstruct-write needs none of its old bytes (a full
+	 * stripe reads nothing); if it covers part of it, its old bytes are
+	 * rebuilt from all the others; if none of it, read-modify-write reads
+	 * only what is written and the parity.
+	 */
+	if (sp->parity == par->failed)
+		sp->kind = SB_PARITY_NONE;
+	else if (!sb_piece_chunk(par, sp, sb_failed_chunk(par, sp), &a, &b))
+		sp->kind = SB_PARITY_RMW;
+	else if (a == sp->ha && b == sp->hb)
+		sp->kind = SB_PARITY_RCW;
+	else
+		sp->kind = SB_PARITY_REBUILD;
 }
 
 /* --- buffers ------------------------------------------------------------- */
@@ -217,10 +255,11 @@ static void sb_pages_xor(struct page **dst, u32 doff, struct page **src,
 
 /*
  * XOR (or copy) the upper bio's data bytes [@off, +@len) into the page
- * array @pages at @poff.
+ * array @pages at @poff; with @to_upper, copy the other way.
  */
 static void sb_upper_xor(struct bio *upper, u32 off, u32 len,
-			 struct page **pages, u32 poff, bool copy)
+			 struct page **pages, u32 poff, bool copy,
+			 bool to_upper)
 {
 	struct bvec_iter it = upper->bi_iter;
 
@@ -229,8 +268,14 @@ static void sb_upper_xor(struct bio *upper, u32 off, u32 len,
 	while (it.bi_size) {
 		struct bio_vec bv = bio_iter_iovec(upper, it);
 
-		sb_pages_xor(pages, poff, NULL, bv.bv_page, bv.bv_offset,
-			     bv.bv_len, copy);
+		if (to_upper) {
+			sb_pages_xor(&bv.bv_page, bv.bv_offset, pages, NULL,
+				     poff, bv.bv_len, true);
+			flush_dcache_page(bv.bv_page);
+		} else {
+			sb_pages_xor(pages, poff, NULL, bv.bv_page,
+				     bv.bv_offset, bv.bv_len, copy);
+		}
 		poff += bv.bv_len;
 		bio_advance_iter_single(upper, &it, bv.bv_len);
 	}
@@ -415,39 +460,15 @@ static struct bio *sb_member_pages(struct sb_parity_io *pio, blk_opf_t opf,
 	return bio;
 }
 
-/* --- reads ------------------------------------------------------------------ */
-
-/* One member read per chunk of the upper read. */
-static void sb_parity_read(struct sb_parity_io *pio)
-{
-	struct sb_parity *par = pio->dev->parity;
-	struct bio *upper = pio->upper;
-	u64 s = (u64)upper->bi_iter.bi_sector << SECTOR_SHIFT;
-	u64 e = s + upper->bi_iter.bi_size, p, pe;
-	struct sb_parity_loc loc;
-	struct bio *bio;
-
-	for (p = s; p < e; p = pe) {
-		pe = min(round_down(p, par->chunk) + par->chunk, e);
-		if (p != s)
-			sb_parity_count_split(pio);
-		sb_parity_map(p, par->members, par->chunk, &loc);
-		bio = sb_member_clone(pio, p - s, pe - p,
-				      loc.member * par->member_size + loc.off);
-		sb_member_submit(pio, bio);
-	}
-}
-
-/* --- writes ----------------------------------------------------------------- */
+/* --- old data and parity ---------------------------------------------------- */
 
 /*
- * Read [@a, @b) of the chunk of @sp on @member (in-chunk offsets) into
+ * Read [@a, @b) of chunk @stripe on @member (in-chunk offsets) into
  * @pages at @poff, and wait: one parity read.  Returns 0 or an errno.
  */
-static int sb_parity_read_old(struct sb_parity_io *pio,
-			      const struct sb_stripe_piece *sp,
-			      unsigned int member, u32 a, u32 b,
-			      struct page **pages, u32 poff)
+static int sb_parity_read_old(struct sb_parity_io *pio, unsigned int member,
+			      u64 stripe, u32 a, u32 b, struct page **pages,
+			      u32 poff)
 {
 	struct sb_parity *par = pio->dev->parity;
 	struct request *rq = blk_mq_rq_from_pdu(pio->cmd);
@@ -455,7 +476,7 @@ static int sb_parity_read_old(struct sb_parity_io *pio,
 	int err;
 
 	bio = sb_member_pages(pio, REQ_OP_READ | REQ_SYNC, pages, poff, b - a,
-			      sb_member_pos(par, member, sp->stripe, a));
+			      sb_member_pos(par, member, stripe, a));
 	this_cpu_inc(pio->dev->stats->ctr[SB_STAT_parity_read_ios]);
 	this_cpu_add(pio->dev->stats->ctr[SB_STAT_parity_read_bytes], b - a);
 	sb_count_physical(pio->dev, bio);
@@ -467,8 +488,170 @@ static int sb_parity_read_old(struct sb_parity_io *pio,
 }
 
 /*
+ * Degraded: a data read of the failed member rebuilt from the others (each
+ * a parity read), or a data write to it left out: a member I/O that I/O
+ * of a whole array would have done, and this one does not.
+ */
+static void sb_parity_count_degraded(struct sb_parity_io *pio)
+{
+	this_cpu_inc(pio->dev->stats->ctr[SB_STAT_parity_degraded_ios]);
+}
+
+/* --- reads ------------------------------------------------------------------ */
+
+/*
+ * Degraded: rebuild [@a, @b) of chunk @stripe of the failed member, the
+ * XOR of the same bytes of every other member, into @acc (@tmp: as
+ * large), then into the upper bio at @uoff.  Returns 0 or an errno.
+ */
+static int sb_parity_rebuild_read(struct sb_parity_io *pio, u64 stripe,
+				  u32 a, u32 b, u32 uoff, struct page **acc,
+				  struct page **tmp)
+{
+	struct sb_parity *par = pio->dev->parity;
+	unsigned int m;
+	bool first = true;
+	int err;
+
+	for (m = 0; m < par->members; m++) {
+		if (m == par->failed)
+			continue;
+		err = sb_parity_read_old(pio, m, stripe, a, b,
+					 first ? acc : tmp, 0);
+		if (err)
+			return err;
+		if (!first)
+			sb_pages_xor(acc, 0, tmp, NULL, 0, b - a, false);
+		first = false;
+	}
+	sb_upper_xor(pio->upper, uoff, b - a, acc, 0, true, true);
+	sb_parity_count_degraded(pio);
+	return 0;
+}
+
+/*
+ * One member read per chunk of the upper read; in degraded mode the
+ * chunks of the failed member are rebuilt from the others, under the
+ * stripe lock (a write between two of those reads would tear them).
+ */
+static void sb_parity_read(struct sb_parity_io *pio)
+{
+	struct sb_parity *par = pio->dev->parity;
+	struct bio *upper = pio->upper;
+	u64 s = (u64)upper->bi_iter.bi_sector << SECTOR_SHIFT;
+	u64 e = s + upper->bi_iter.bi_size, p, pe;
+	unsigned int n = 0;
+	struct sb_parity_loc loc;
+	struct bio *bio;
+	int err;
+
+	for (p = s; par->failed >= 0 && p < e; p = pe) {
+		pe = min(round_down(p, par->chunk) + par->chunk, e);
+		sb_parity_map(p, par->members, par->chunk, &loc);
+		if (loc.member == par->failed)
+			n = max_t(unsigned int, n, DIV_ROUND_UP(pe - p, PAGE_SIZE));
+	}
+	if (n) {
+		sb_parity_map(s, par->members, par->chunk, &loc);
+		pio->first = loc.stripe;
+		sb_parity_map(e - 1, par->members, par->chunk, &loc);
+		pio->last = loc.stripe;
+		wait_event(par->wait, sb_stripes_try(par, pio));
+		sb_parity_pages_get(par, pio, 2 * n);
+	}
+	for (p = s; p < e; p = pe) {
+		pe = min(round_down(p, par->chunk) + par->chunk, e);
+		if (p != s)
+			sb_parity_count_split(pio);
+		sb_parity_map(p, par->members, par->chunk, &loc);
+		if (loc.member == par->failed) {
+			u32 a = loc.off & (par->chunk - 1);
+
+			err = sb_parity_rebuild_read(pio, loc.stripe, a,
+						     a + (pe - p), p - s,
+						     pio->pages,
+						     &pio->pages[n]);
+			if (err) {
+				sb_parity_fail(pio, errno_to_blk_status(err));
+				return;
+			}
+			continue;
+		}
+		bio = sb_member_clone(pio, p - s, pe - p,
+				      loc.member * par->member_size + loc.off);
+		sb_member_submit(pio, bio);
+	}
+}
+
+/* --- writes ----------------------------------------------------------------- */
+
+/* Buffer pages of a stripe piece: old data (scratch), and its parity. */
+static unsigned int sb_piece_tmp_pages(const struct sb_stripe_piece *sp)
+{
+	unsigned int hp = DIV_ROUND_UP(sp->hb - sp->ha, PAGE_SIZE);
+
+	return sp->kind == SB_PARITY_REBUILD ? 2 * hp : hp;
+}
+
+static unsigned int sb_piece_parity_pages(const struct sb_stripe_piece *sp)
+{
+	if (sp->kind == SB_PARITY_NONE)
+		return 0;
+	return DIV_ROUND_UP(sp->hb - sp->ha, PAGE_SIZE);
+}
+
+/*
+ * Degraded, the write covers data of the failed member: the new parity
+ * over the hull is the XOR of every data chunk's new bytes, and the
+ * failed one's old bytes that are not written come from the old parity
+ * and the other chunks' old bytes.  @pp ends up the new parity, @tmp is
+ * two hulls of scratch: the old bytes of one chunk, and the XOR of the
+ * other chunks' new bytes.
+ */
+static int sb_parity_rebuild(struct sb_parity_io *pio,
+			     const struct sb_stripe_piece *sp,
+			     struct page **pp, struct page **tmp)
+{
+	struct sb_parity *par = pio->dev->parity;
+	struct bio *upper = pio->upper;
+	u64 ustart = (u64)upper->bi_iter.bi_sector << SECTOR_SHIFT;
+	u32 h = sp->hb - sp->ha, a, b;
+	struct page **q = &tmp[DIV_ROUND_UP(h, PAGE_SIZE)];
+	unsigned int d, f = sb_failed_chunk(par, sp);
+	int err;
+
+	/* pp: the old parity, XOR the other chunks' old bytes, = f's old */
+	err = sb_parity_read_old(pio, sp->parity, sp->stripe, sp->ha, sp->hb,
+				 pp, 0);
+	if (err)
+		return err;
+	sb_pages_zero(q, h);
+	for (d = 0; d < par->members - 1; d++) {
+		if (d == f)
+			continue;
+		err = sb_parity_read_old(pio, sb_data_member(par, sp->parity, d),
+					 sp->stripe, sp->ha, sp->hb, tmp, 0);
+		if (err)
+			return err;
+		sb_pages_xor(pp, 0, tmp, NULL, 0, h, false);
+		if (sb_piece_chunk(par, sp, d, &a, &b))
+			sb_upper_xor(upper, sp->lstart + (d << par->shift) + a -
+				     ustart, b - a, tmp, a - sp->ha, true,
+				     false);
+		sb_pages_xor(q, 0, tmp, NULL, 0, h, false);
+	}
+	/* f's new bytes over its old ones, then the others' new bytes */
+	sb_piece_chunk(par, sp, f, &a, &b);
+	sb_upper_xor(upper, sp->lstart + (f << par->shift) + a - ustart, b - a,
+		     pp, a - sp->ha, true, false);
+	sb_pages_xor(pp, 0, q, NULL, 0, h, false);
+	return 0;
+}
+
+/*
  * The new parity of one stripe piece, over its hull, into @pp (@tmp: a
- * buffer of at least the hull for old data).  Returns 0 or an errno.
+ * buffer of at least the hull for old data, two with SB_PARITY_REBUILD).
+ * Returns 0 or an errno.
  */
 static int sb_parity_compute(struct sb_parity_io *pio,
 			     const struct sb_stripe_piece *sp,
@@ -481,25 +664,33 @@ static int sb_parity_compute(struct sb_parity_io *pio,
 	unsigned int d;
 	int err;
 
-	if (sp->kind == SB_PARITY_RMW) {
+	switch (sp->kind) {
+	case SB_PARITY_NONE:
+		return 0;
+	case SB_PARITY_REBUILD:
+		return sb_parity_rebuild(pio, sp, pp, tmp);
+	case SB_PARITY_RMW:
 		/* parity ^= old data ^ new data, where written */
-		err = sb_parity_read_old(pio, sp, sp->parity, sp->ha, sp->hb,
-					 pp, 0);
+		err = sb_parity_read_old(pio, sp->parity, sp->stripe, sp->ha,
+					 sp->hb, pp, 0);
 		for (d = 0; !err && d < par->members - 1; d++) {
 			u32 uoff;
 
 			if (!sb_piece_chunk(par, sp, d, &a, &b))
 				continue;
 			uoff = sp->lstart + (d << par->shift) + a - ustart;
-			err = sb_parity_read_old(pio, sp,
+			err = sb_parity_read_old(pio,
 						 sb_data_member(par, sp->parity, d),
-						 a, b, tmp, 0);
+						 sp->stripe, a, b, tmp, 0);
 			if (err)
 				break;
 			sb_pages_xor(pp, a - sp->ha, tmp, NULL, 0, b - a, false);
-			sb_upper_xor(upper, uoff, b - a, pp, a - sp->ha, false);
+			sb_upper_xor(upper, uoff, b - a, pp, a - sp->ha, false,
+				     false);
 		}
 		return err;
+	default:
+		break;
 	}
 
 	/* reconstruct: parity = XOR of every data chunk over the hull */
@@ -513,21 +704,21 @@ static int sb_parity_compute(struct sb_parity_io *pio,
 			b = sp->hb;
 		}
 		if (a > sp->ha) {
-			err = sb_parity_read_old(pio, sp, member, sp->ha, a,
-						 tmp, 0);
+			err = sb_parity_read_old(pio, member, sp->stripe, sp->ha,
+						 a, tmp, 0);
 			if (err)
 				return err;
 		}
 		if (b < sp->hb) {
-			err = sb_parity_read_old(pio, sp, member, max(b, sp->ha),
-						 sp->hb, tmp, max(b, sp->ha) -
-						 sp->ha);
+			err = sb_parity_read_old(pio, member, sp->stripe,
+						 max(b, sp->ha), sp->hb, tmp,
+						 max(b, sp->ha) - sp->ha);
 			if (err)
 				return err;
 		}
 		if (w)
 			sb_upper_xor(upper, sp->lstart + (d << par->shift) + a -
-				     ustart, b - a, tmp, a - sp->ha, true);
+				     ustart, b - a, tmp, a - sp->ha, true, false);
 		sb_pages_xor(pp, 0, tmp, NULL, 0, h, false);
 	}
 	return 0;
@@ -538,15 +729,18 @@ static void sb_parity_count(struct sb_parity_io *pio,
 {
 	struct sb_dev *dev = pio->dev;
 
-	this_cpu_inc(dev->stats->ctr[sp->kind == SB_PARITY_RMW ?
-				     SB_STAT_parity_rmw_ios :
-				     SB_STAT_parity_rcw_ios]);
+	if (sp->kind == SB_PARITY_RMW)
+		this_cpu_inc(dev->stats->ctr[SB_STAT_parity_rmw_ios]);
+	else if (sp->kind != SB_PARITY_NONE)
+		this_cpu_inc(dev->stats->ctr[SB_STAT_parity_rcw_ios]);
 	trace_stackblk_parity(blk_mq_rq_from_pdu(pio->cmd), sp->stripe,
-			      sp->parity, sp->kind == SB_PARITY_RMW,
-			      sp->ha, sp->hb - sp->ha);
+			      sp->parity, sp->kind, sp->ha, sp->hb - sp->ha);
 }
 
-/* Submit the new data and parity of one stripe piece. */
+/*
+ * Submit the new data and parity of one stripe piece; in degraded mode
+ * not what the failed member would write.
+ */
 static void sb_parity_write_piece(struct sb_parity_io *pio,
 				  const struct sb_stripe_piece *sp,
 				  struct page **pp)
@@ -567,10 +761,16 @@ static void sb_parity_write_piece(struct sb_parity_io *pio,
 		uoff = sp->lstart + (d << par->shift) + a - ustart;
 		if (uoff)
 			sb_parity_count_split(pio);
+		if (member == par->failed) {
+			sb_parity_count_degraded(pio);
+			continue;
+		}
 		bio = sb_member_clone(pio, uoff, b - a,
 				      sb_member_pos(par, member, sp->stripe, a));
 		sb_member_submit(pio, bio);
 	}
+	if (sp->kind == SB_PARITY_NONE)
+		return;
 	this_cpu_inc(pio->dev->stats->ctr[SB_STAT_parity_write_ios]);
 	this_cpu_add(pio->dev->stats->ctr[SB_STAT_parity_write_bytes], h);
 	sb_member_submit(pio, sb_member_pages(pio, upper->bi_opf, pp, 0, h,
@@ -593,12 +793,11 @@ static void sb_parity_write(struct sb_parity_io *pio)
 	unsigned int tmp_pages = 0, n = 0, pi;
 	int err = 0;
 
-	/* the buffers: old data of the largest hull, then each parity */
+	/* the buffers: scratch for the largest piece, then each parity */
 	for (p = s; p < e; p = sp.lstart + sp.r1) {
 		sb_stripe_piece(par, p, e, &sp);
-		tmp_pages = max(tmp_pages, DIV_ROUND_UP(sp.hb - sp.ha,
-							PAGE_SIZE));
-		n += DIV_ROUND_UP(sp.hb - sp.ha, PAGE_SIZE);
+		tmp_pages = max(tmp_pages, sb_piece_tmp_pages(&sp));
+		n += sb_piece_parity_pages(&sp);
 	}
 	if (WARN_ON_ONCE(tmp_pages + n > par->max_pages)) {
 		sb_parity_fail(pio, BLK_STS_IOERR);
@@ -616,7 +815,7 @@ static void sb_parity_write(struct sb_parity_io *pio)
 		sb_stripe_piece(par, p, e, &sp);
 		sb_parity_count(pio, &sp);
 		err = sb_parity_compute(pio, &sp, &pio->pages[pi], pio->pages);
-		pi += DIV_ROUND_UP(sp.hb - sp.ha, PAGE_SIZE);
+		pi += sb_piece_parity_pages(&sp);
 	}
 	if (err) {
 		sb_parity_fail(pio, errno_to_blk_status(err));
@@ -625,7 +824,7 @@ static void sb_parity_write(struct sb_parity_io *pio)
 	for (p = s, pi = tmp_pages; p < e; p = sp.lstart + sp.r1) {
 		sb_stripe_piece(par, p, e, &sp);
 		sb_parity_write_piece(pio, &sp, &pio->pages[pi]);
-		pi += DIV_ROUND_UP(sp.hb - sp.ha, PAGE_SIZE);
+		pi += sb_piece_parity_pages(&sp);
 	}
 }
 
@@ -702,6 +901,8 @@ int sb_parity_setup(struct sb_dev *dev, struct sb_stage_limits *sl)
 		return -ENOMEM;
 	dev->parity = par;
 	par->members = dev->sc.parity_members;
+	par->failed = dev->sc.parity_failed_member == SB_PARITY_NO_MEMBER ?
+		      -1 : (int)dev->sc.parity_failed_member;
 	par->chunk = dev->sc.parity_chunk;
 	par->shift = ilog2(par->chunk);
 	par->member_size = sb_parity_member_size(backing, par->members,
@@ -720,13 +921,14 @@ int sb_parity_setup(struct sb_dev *dev, struct sb_stage_limits *sl)
 
 	/*
 	 * An upper bio is at most SB_PARITY_MAX_BYTES (its request's, or a
-	 * merged unit's, limit below).  Its buffers: an old-data buffer of
-	 * one hull (a chunk at most) and a parity buffer per stripe (a hull
-	 * each; a stripe holds two chunks of data at least), each rounded up
-	 * to whole pages.
+	 * merged unit's, limit below).  Its buffers: scratch for old data of
+	 * one hull (a chunk at most; two in degraded mode, also a degraded
+	 * read's) and a parity buffer per stripe (a hull each; a stripe
+	 * holds two chunks of data at least), each rounded up to whole
+	 * pages.
 	 */
 	chunk_pages = DIV_ROUND_UP(par->chunk, PAGE_SIZE);
-	par->max_pages = chunk_pages +
+	par->max_pages = 2 * chunk_pages +
 			 SB_PARITY_MAX_BYTES / 2 / PAGE_SIZE + 2 * chunk_pages +
 			 SB_PARITY_MAX_BYTES / (2 * par->chunk) + 2;
 	ret = bioset_init(&par->bs, BIO_POOL_SIZE,
@@ -754,6 +956,9 @@ int sb_parity_setup(struct sb_dev *dev, struct sb_stage_limits *sl)
 	pr_info("%pg: parity over %u members of %llu bytes, chunk %u: %llu bytes\n",
 		dev->bdev, par->members, par->member_size, par->chunk,
 		par->capacity);
+	if (par->failed >= 0)
+		pr_info("%pg: parity degraded: member %d failed, never read or written\n",
+			dev->bdev, par->failed);
 	return 0;
 
 out_err:
@@ -776,6 +981,10 @@ int sb_parity_show(struct seq_file *m, struct sb_dev *dev)
 	seq_printf(m, "member_size %llu\n", par->member_size);
 	seq_printf(m, "stripes %llu\n", par->member_size >> par->shift);
 	seq_printf(m, "capacity %llu\n", par->capacity);
+	if (par->failed >= 0)
+		seq_printf(m, "failed %d\n", par->failed);
+	else
+		seq_puts(m, "failed none\n");
 	seq_puts(m, "# stripes locked by writes in flight: first last\n");
 	spin_lock_irq(&par->lock);
 	list_for_each_entry(pio, &par->locked, entry)

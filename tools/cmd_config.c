@@ -23,6 +23,7 @@ static const char create_usage[] =
 "      --crypt-sector-size N    crypt stage sector size in bytes\n"
 "      --parity-members N       parity stage members, parity included (3..16)\n"
 "      --parity-chunk SIZE      parity stage chunk, a power of two (4K..1M)\n"
+"      --parity-failed N        degraded parity: member N has failed (16: none)\n"
 "      --key-file FILE          crypt key, hex, read from FILE (never printed)\n"
 "  -h, --help                   this help\n";
 
@@ -128,7 +129,7 @@ static const char *power_error(int err, const char *backing)
 
 int cmd_create(int argc, char **argv)
 {
-	enum { OPT_SPLIT = 256, OPT_CSS, OPT_KEY, OPT_PMEMBERS, OPT_PCHUNK };
+	enum { OPT_SPLIT = 256, OPT_CSS, OPT_KEY, OPT_PMEMBERS, OPT_PCHUNK, OPT_PFAILED };
 	static const struct option longopts[] = {
 		{ "backing", required_argument, NULL, 'b' },
 		{ "queues", required_argument, NULL, 'q' },
@@ -139,23 +140,25 @@ int cmd_create(int argc, char **argv)
 		{ "key-file", required_argument, NULL, OPT_KEY },
 		{ "parity-members", required_argument, NULL, OPT_PMEMBERS },
 		{ "parity-chunk", required_argument, NULL, OPT_PCHUNK },
+		{ "parity-failed", required_argument, NULL, OPT_PFAILED },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	char queues[24], depth[24], boundary[24], css[24], pmembers[24], pchunk[24];
+	char queues[24], depth[24], boundary[24], css[24], pmembers[24], pchunk[24], pfailed[24];
 	char key[1024], p[SB_PATH_MAX];
 	const char *name, *key_file = NULL;
 	static const int ids[] = {
 		SET_backing, SET_nr_hw_queues, SET_queue_depth, SET_stages,
 		SET_split_boundary, SET_crypt_sector_size, SET_crypt_key,
-		SET_parity_members, SET_parity_chunk,
+		SET_parity_members, SET_parity_chunk, SET_parity_failed_member,
 	};
 	enum {
 		A_BACKING, A_QUEUES, A_DEPTH, A_STAGES, A_SPLIT, A_CSS, A_KEY, A_PMEMBERS,
-		A_PCHUNK, NR_ATTRS
+		A_PCHUNK, A_PFAILED, NR_ATTRS
 	};
 	const struct setting *spm = &settings[SET_parity_members];
 	const struct setting *spc = &settings[SET_parity_chunk];
+	const struct setting *spf = &settings[SET_parity_failed_member];
 	const struct setting *sdepth = &settings[SET_queue_depth];
 	struct attr attrs[NR_ATTRS];
 	uint64_t v;
@@ -223,6 +226,13 @@ int cmd_create(int argc, char **argv)
 						   optarg, spc->min, spc->max);
 			snprintf(pchunk, sizeof(pchunk), "%llu", (unsigned long long)v);
 			attrs[A_PCHUNK].value = pchunk;
+			break;
+		case OPT_PFAILED:
+			if (!parse_u64(optarg, &v) || v > spf->max)
+				return usage_error("create", "bad --parity-failed '%s' (0..%llu)",
+						   optarg, spf->max);
+			snprintf(pfailed, sizeof(pfailed), "%llu", (unsigned long long)v);
+			attrs[A_PFAILED].value = pfailed;
 			break;
 		case 'h':
 			return show_help(create_usage);

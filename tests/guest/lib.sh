@@ -44,9 +44,10 @@ if [ "$SB_TIER" = check ]; then
 	: "${SB_CRYPT_IVS:=alt}"	# 56, 57: one IV kind per subset, both kinds in all (full: "0 1")
 	: "${SB_PARITY_MB:=6}"		# 68: MiB per fio job (full: 16)
 fi
-# 68: the stage subsets with parity, as stages:members:chunk (check: two)
+# 68: the stage subsets with parity, as stages:members:chunk[:failed member]
+# (check: two, and one degraded)
 if [ "$SB_TIER" = full ]; then
-	: "${SB_PARITY_SUBSETS:=parity:3:4096 merge,parity:5:16384 split,parity:4:65536 crypt,parity:5:16384 merge,split,parity:16:4096 merge,crypt,parity:3:65536 split,crypt,parity:5:16384 merge,split,crypt,parity:16:1048576}"
+	: "${SB_PARITY_SUBSETS:=parity:3:4096 merge,parity:5:16384 split,parity:4:65536 crypt,parity:5:16384 merge,split,parity:16:4096 merge,crypt,parity:3:65536 split,crypt,parity:5:16384 merge,split,crypt,parity:16:1048576 parity:3:4096:0 merge,split,crypt,parity:5:16384:4 crypt,parity:16:65536:9}"
 fi
 
 # Lines that must never show up in dmesg.

@@ -272,9 +272,10 @@ struct cfg_case {
 
 #define CFG(st, mmax, sb, cs) { .stages = (st), .merge_max_bytes = (mmax), \
 				.split_boundary = (sb), .crypt_sector_size = (cs) }
-#define PCFG(st, n, chunk) { .stages = (st) | P, .split_boundary = 65536, \
-			     .crypt_sector_size = 4096, .parity_members = (n), \
-			     .parity_chunk = (chunk) }
+#define PCFGF(st, n, chunk, f) { .stages = (st) | P, .split_boundary = 65536, \
+				 .crypt_sector_size = 4096, .parity_members = (n), \
+				 .parity_chunk = (chunk), .parity_failed_member = (f) }
+#define PCFG(st, n, chunk) PCFGF(st, n, chunk, SB_PARITY_NO_MEMBER)
 
 static const struct cfg_case cfg_cases[] = {
 	{ "passthrough",		CFG(0, 0, 0, 0),		false, 512,  0 },
@@ -311,6 +312,11 @@ static const struct cfg_case cfg_cases[] = {
 	{ "parity_chunk_not_pow2",	PCFG(0, 5, 12288),		false, 512,  -EINVAL },
 	{ "parity_chunk_zero",		PCFG(0, 5, 0),			false, 512,  -EINVAL },
 	{ "off_parity_unchecked",	{ .parity_members = 1, .parity_chunk = 3 }, false, 512, 0 },
+	{ "parity_failed_0",		PCFGF(0, 5, 16384, 0),		false, 512,  0 },
+	{ "parity_failed_last",		PCFGF(0, 5, 16384, 4),		false, 512,  0 },
+	{ "parity_failed_15_of_16",	PCFGF(0, 16, 16384, 15),	false, 512,  0 },
+	{ "parity_failed_beyond",	PCFGF(0, 5, 16384, 5),		false, 512,  -EINVAL },
+	{ "parity_failed_none",		PCFGF(0, 3, 4096, 16),		false, 512,  0 },
 };
 
 static void cfg_desc(const struct cfg_case *c, char *desc)

@@ -19,14 +19,22 @@
 #  - backing errors (dm-error over two chunks of member 4): a write whose
 #    parity read fails gets EIO and writes nothing (the backing is
 #    unchanged); a full-stripe write whose parity write fails, and one whose
-#    data write fails, fail with EIO; other stripes still work.
+#    data write fails, fail with EIO; other stripes still work;
+#  - degraded mode (parity_failed_member=2, whose region is a dm-error
+#    target, so any access would fail): every byte reads back, rebuilt
+#    from the other 4 members where member 2 held it; exact counts of a
+#    rebuilt read, a write to the failed member's data (rebuilt into
+#    parity, reads back) and a write whose parity is on it (no update);
+#    fio verify in degraded mode; the attribution still adds up with
+#    parity_degraded_ios.
 modprobe xts 2>/dev/null
 modprobe aesni_intel 2>/dev/null
 modprobe dm-mod 2>/dev/null
 KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 PCHECK=$SB_REPO/tests/guest/parity-check.py
 # attribution N WHAT: the stage counters explain every physical I/O:
-# physical - logical = split + rmw + parity reads, writes and splits - merged
+# physical - logical = split + rmw + parity reads, writes and splits
+# - merged - degraded (the failed member's reads rebuilt, writes left out)
 attribution() {
 	local n=$1 c v phys=0 log=0 att=0
 	for c in physical_read_ios physical_write_ios; do phys=$((phys + $(sb_stat "$n" $c))); done
@@ -34,7 +42,7 @@ attribution() {
 	for c in split_ios rmw_ios parity_read_ios parity_write_ios parity_split_ios; do
 		att=$((att + $(sb_stat "$n" $c)))
 	done
-	v=$(sb_stat "$n" merged_ios)
+	v=$(($(sb_stat "$n" merged_ios) + $(sb_stat "$n" parity_degraded_ios)))
 	[ $((phys - log)) = $((att - v)) ] ||
 		fail "$2: physical - logical I/Os = $((phys - log)), the stage counters say $((att - v))"
 	info "$2: physical - logical I/Os = $((phys - log)) = the stage counters' sum"
@@ -133,16 +141,20 @@ python3 "$PCHECK" "$SB_BACKING" 4 65536 $((2 * 2 * 196608)) $((16 * 196608)) >&2
 sb_destroy f
 
 # --- data integrity, then parity, through stage subsets ---------------------------------
-# SB_PARITY_MB MiB per fio job; each subset writes its own region, whose
+# stages:members:chunk[:failed member]; SB_PARITY_MB MiB per fio job; each
+# subset writes its own region, whose
 # stripes are zeroed on the backing first: consistent, as a zeroed backing
 # starts (a read-modify-write keeps a stripe as consistent as it was).
 # Where whole stripes reach the parity stage whole (no split, or stripes
-# that split does not cut), zeroing them through stackblk reads nothing.
+# that split does not cut, and no larger than a request), zeroing them
+# through stackblk reads nothing.
 MB=${SB_PARITY_MB:-16}
 n=0
-for spec in ${SB_PARITY_SUBSETS:-parity:3:4096 merge,split,crypt,parity:5:16384}; do
-	IFS=: read -r st members chunk <<<"$spec"
+for spec in ${SB_PARITY_SUBSETS:-parity:3:4096 merge,split,crypt,parity:5:16384 split,crypt,parity:4:16384:1}; do
+	IFS=: read -r st members chunk failed <<<"$spec"
+	failed=${failed:-16}
 	name=p${st//,/-}-$members
+	[ "$failed" -lt "$members" ] && name=$name-f$failed
 	width=$((chunk * (members - 1)))
 	len=$((SB_NCPU * MB * 1048576))
 	len=$(((len + width - 1) / width * width))
@@ -150,13 +162,18 @@ for spec in ${SB_PARITY_SUBSETS:-parity:3:4096 merge,split,crypt,parity:5:16384}
 	python3 "$PCHECK" --zero "$SB_BACKING" "$members" "$chunk" "$off" "$len" >&2 ||
 		fail "$name: cannot zero the region's stripes"
 	sb_create "$name" stages="$st" split_boundary=65536 merge_max_bytes=262144 \
-		crypt_sector_size=4096 crypt_key=$KEY parity_members="$members" parity_chunk="$chunk"
+		crypt_sector_size=4096 crypt_key=$KEY parity_members="$members" parity_chunk="$chunk" \
+		parity_failed_member="$failed"
 	[[ ,$st, = *,merge,* ]] && echo 2 >"/sys/block/stackblk$SB_IDX/queue/nomerges"
 	echo 1 >"/sys/block/stackblk$SB_IDX/stackblk/reset"
-	if [[ ,$st, != *,split,* ]] || [ $((65536 % width)) = 0 ]; then
+	maxio=$(($(rd "/sys/block/stackblk$SB_IDX/queue/max_sectors_kb") * 1024))
+	if { [[ ,$st, != *,split,* ]] || [ $((65536 % width)) = 0 ]; } && [ "$width" -le "$maxio" ]; then
 		run dd if=/dev/zero of="$SB_DEV" bs="$width" seek=$((off / width)) count=$((len / width)) \
 			oflag=direct status=none
-		sb_expect "$SB_IDX" physical_read_ios=0 parity_rmw_ios=0 parity_rcw_ios=$((len / width))
+		sb_expect "$SB_IDX" physical_read_ios=0 parity_rmw_ios=0
+		# (degraded: no update of the stripes whose parity has failed)
+		[ "$failed" -lt "$members" ] ||
+			sb_expect "$SB_IDX" parity_rcw_ios=$((len / width))
 	fi
 	for eng in libaio io_uring; do
 		sb_fio "$name-$eng" 600 --filename="$SB_DEV" --ioengine="$eng" --numjobs="$SB_NCPU" \
@@ -170,8 +187,15 @@ for spec in ${SB_PARITY_SUBSETS:-parity:3:4096 merge,split,crypt,parity:5:16384}
 	attribution "$SB_IDX" "$name"
 	[ "$(sb_stat "$SB_IDX" parity_rmw_ios)" -gt 0 ] || [ "$members" -le 4 ] ||
 		fail "$name: random small writes and no read-modify-write"
-	python3 "$PCHECK" "$SB_BACKING" "$members" "$chunk" "$off" "$len" >&2 ||
-		fail "$name: parity of the region is wrong"
+	# degraded: the failed member's chunks are stale by design; fio read
+	# back through the rebuilt data instead
+	if [ "$failed" -ge "$members" ]; then
+		python3 "$PCHECK" "$SB_BACKING" "$members" "$chunk" "$off" "$len" >&2 ||
+			fail "$name: parity of the region is wrong"
+	else
+		[ "$(sb_stat "$SB_IDX" parity_degraded_ios)" -gt 0 ] ||
+			fail "$name: degraded, and no I/O of the failed member rebuilt or left out"
+	fi
 	sb_destroy "$name"
 	n=$((n + 1))
 done
@@ -209,5 +233,91 @@ cmp -s "$SB_ART/s2" "$SB_ART/s2.back" || fail "stripe 2: a write beside the fail
 sb_expect "$SB_IDX" errors=3
 sb_destroy e
 dm_remove sbphole
+
+# --- degraded mode: member 2 of 5 has failed ----------------------------------------------
+# a failed member beyond the members (not 16, none) is refused at power on
+mkdir "$SB_CFS/x" || fail "mkdir $SB_CFS/x"
+expect_wr OK "$SB_CFS/x/backing" "$SB_BACKING"
+expect_wr OK "$SB_CFS/x/stages" parity
+expect_wr OK "$SB_CFS/x/parity_failed_member" 5
+expect_wr EINVAL "$SB_CFS/x/power" 1
+expect_wr EINVAL "$SB_CFS/x/parity_failed_member" 17
+rmdir "$SB_CFS/x"
+# Known data on a consistent array (an 8 MiB dm-linear, stripes zeroed,
+# then 32 full stripes written), then the same 8 MiB with member 2's
+# region (sectors 6528-9791) an error target: any access to it would fail.
+dm_create sbpgood "0 16384 linear $SB_BACKING 0"
+python3 "$PCHECK" --zero /dev/mapper/sbpgood 5 16384 >&2 || fail "cannot zero the array"
+sb_create g backing=/dev/mapper/sbpgood stages=parity parity_members=5 parity_chunk=16384
+head -c 2097152 /dev/urandom >"$SB_ART/deg"
+run dd if="$SB_ART/deg" of="$SB_DEV" bs=65536 oflag=direct status=none
+sb_destroy g
+dm_remove sbpgood
+dm_create sbpfail "0 6528 linear $SB_BACKING 0
+6528 3264 error
+9792 6592 linear $SB_BACKING 9792"
+sb_create d backing=/dev/mapper/sbpfail stages=parity parity_members=5 parity_chunk=16384 \
+	parity_failed_member=2
+R=/sys/block/stackblk$SB_IDX/stackblk/reset
+expect_rd "/sys/block/stackblk$SB_IDX/stackblk/parity_failed_member" 2
+grep -qx 'failed 2' "/sys/kernel/debug/stackblk/stackblk$SB_IDX/parity" || fail "debugfs parity: no 'failed 2'"
+# every byte reads back: 26 of the 32 stripes have data on member 2 (the
+# other 6 have their parity there), rebuilt from the 4 others
+echo 1 >"$R"
+dd if="$SB_DEV" of="$SB_ART/deg.back" bs=65536 count=32 iflag=direct status=none ||
+	fail "degraded: reading the array failed"
+cmp -s "$SB_ART/deg" "$SB_ART/deg.back" || fail "degraded: the data read back differs"
+sb_expect "$SB_IDX" errors=0 parity_degraded_ios=26 parity_read_ios=104 physical_read_ios=206
+attribution "$SB_IDX" "degraded read"
+# exactly: 4 KiB of member 2 (stripe 0, data chunk 2: bytes 32 KiB..48 KiB)
+echo 1 >"$R"
+run dd if="$SB_DEV" of=/dev/null bs=4096 skip=8 count=1 iflag=direct status=none
+sb_expect "$SB_IDX" physical_read_ios=4 parity_read_ios=4 parity_read_bytes=16384 parity_degraded_ios=1
+# a write within member 2's data: a reconstruct-write from the 3 other
+# data chunks, only the parity written; it reads back (rebuilt)
+echo 1 >"$R"
+head -c 4096 /dev/urandom >"$SB_ART/d4"
+run dd if="$SB_ART/d4" of="$SB_DEV" bs=4096 seek=9 count=1 oflag=direct status=none
+sb_expect "$SB_IDX" parity_rcw_ios=1 parity_rmw_ios=0 parity_read_ios=3 physical_read_ios=3 \
+	physical_write_ios=1 parity_write_ios=1 parity_degraded_ios=1 errors=0
+attribution "$SB_IDX" "degraded write"
+# 8 KiB across chunks 1 and 2 of stripe 0 (bytes 28-36 KiB): the hull is
+# the whole chunk, member 2's part of it is partly written, so its old
+# bytes are rebuilt: old parity and 3 data chunks read (16 KiB each), the
+# data of member 1 and the parity written
+echo 1 >"$R"
+head -c 8192 /dev/urandom >"$SB_ART/d8"
+run dd if="$SB_ART/d8" of="$SB_DEV" bs=8192 seek=28672 count=1 oflag=direct,seek_bytes status=none
+sb_expect "$SB_IDX" parity_rcw_ios=1 parity_read_ios=4 parity_read_bytes=65536 physical_read_ios=4 \
+	physical_write_ios=2 parity_write_ios=1 parity_split_ios=1 parity_degraded_ios=1 errors=0
+attribution "$SB_IDX" "degraded rebuild"
+dd if="$SB_DEV" of="$SB_ART/d4.back" bs=4096 skip=9 count=1 iflag=direct status=none
+cmp -s "$SB_ART/d4" "$SB_ART/d4.back" || fail "degraded: a write to the failed member does not read back"
+# a write to stripe 2, whose parity is on member 2: the data only
+echo 1 >"$R"
+run dd if="$SB_ART/d4" of="$SB_DEV" bs=4096 seek=32 count=1 oflag=direct status=none
+sb_expect "$SB_IDX" physical_read_ios=0 physical_write_ios=1 parity_write_ios=0 parity_rcw_ios=0 \
+	parity_rmw_ios=0 errors=0
+# data integrity in degraded mode, beside the 2 MiB: fio's writes and reads
+# of member 2's chunks all go through parity
+sb_fio degraded-libaio 600 --filename="$SB_DEV" --ioengine=libaio --offset=2M --size=1M \
+	--rw=randwrite --bssplit=512/20:4k/30:12800/20:66048/20:300k/10 --iodepth=16 \
+	--verify=crc32c --do_verify=1 --verify_fatal=1
+[ "$(sb_stat "$SB_IDX" errors)" = 0 ] || fail "degraded: errors = $(sb_stat "$SB_IDX" errors)"
+[ "$(sb_stat "$SB_IDX" parity_degraded_ios)" -gt 0 ] || fail "degraded: fio never touched member 2"
+attribution "$SB_IDX" "degraded fio"
+# the first 2 MiB still read back as they were (the 4 KiB writes aside)
+python3 - "$SB_ART/deg" "$SB_ART/d4" "$SB_ART/d8" <<'PY' >"$SB_ART/deg.want"
+import sys
+d = bytearray(open(sys.argv[1], 'rb').read()); w = open(sys.argv[2], 'rb').read()
+d[7 * 4096:9 * 4096] = open(sys.argv[3], 'rb').read()
+d[9 * 4096:10 * 4096] = w
+d[32 * 4096:33 * 4096] = w
+sys.stdout.buffer.write(d)
+PY
+dd if="$SB_DEV" of="$SB_ART/deg.back" bs=65536 count=32 iflag=direct status=none
+cmp -s "$SB_ART/deg.want" "$SB_ART/deg.back" || fail "degraded: the array changed beside the writes"
+sb_destroy d
+dm_remove sbpfail
 sb_unload
 dmesg_clean
