@@ -90,6 +90,9 @@
 #include "stage.h"
 #include "sb_trace.h"
 
+/* Parity updates that debugfs "parity" shows, the latest last. */
+#define SB_PARITY_RECENT	16
+
 /* Upper bios in flight through parity, held back for forward progress. */
 #define SB_PARITY_IOS		16
 /* The largest upper bio: its request's (or merged unit's) limit, set here. */
@@ -108,9 +111,15 @@ struct sb_parity {
 	mempool_t *io_pool;		/* struct sb_parity_io */
 	mempool_t *page_pool;		/* parity and old-data buffers */
 	struct mutex page_lock;		/* one blocking page_pool allocation */
-	spinlock_t lock;		/* the stripe lock */
+	spinlock_t lock;		/* the stripe lock, and recent[] */
 	struct list_head locked;	/* sb_parity_io holding stripes */
 	wait_queue_head_t wait;
+	struct sb_parity_update {
+		u64 stripe;
+		u32 off, len;
+		u8 parity, kind;
+	} recent[SB_PARITY_RECENT];	/* for debugfs */
+	u64 nr_updates;			/* recent[nr_updates % RECENT] next */
 };
 
 /* One upper bio through the parity stage. */
@@ -735,6 +744,14 @@ static void sb_parity_count(struct sb_parity_io *pio,
 		this_cpu_inc(dev->stats->ctr[SB_STAT_parity_rcw_ios]);
 	trace_stackblk_parity(blk_mq_rq_from_pdu(pio->cmd), sp->stripe,
 			      sp->parity, sp->kind, sp->ha, sp->hb - sp->ha);
+	spin_lock_irq(&dev->parity->lock);
+	dev->parity->recent[dev->parity->nr_updates++ % SB_PARITY_RECENT] =
+		(struct sb_parity_update){
+			.stripe = sp->stripe, .off = sp->ha,
+			.len = sp->hb - sp->ha, .parity = sp->parity,
+			.kind = sp->kind,
+		};
+	spin_unlock_irq(&dev->parity->lock);
 }
 
 /*
@@ -966,11 +983,20 @@ out_err:
 	return ret;
 }
 
-/* debugfs "parity": the layout, and the stripes locked now. */
+static const char * const sb_parity_kinds[] = {
+	[SB_PARITY_RMW] = "rmw", [SB_PARITY_RCW] = "rcw",
+	[SB_PARITY_REBUILD] = "rebuild", [SB_PARITY_NONE] = "none",
+};
+
+/*
+ * debugfs "parity": the layout, the stripes locked now, and the latest
+ * stripe updates (the stripe and kind of each, as stackblk_parity traces).
+ */
 int sb_parity_show(struct seq_file *m, struct sb_dev *dev)
 {
 	struct sb_parity *par = dev->parity;
 	struct sb_parity_io *pio;
+	u64 n;
 
 	if (!par) {
 		seq_puts(m, "parity off\n");
@@ -985,10 +1011,25 @@ int sb_parity_show(struct seq_file *m, struct sb_dev *dev)
 		seq_printf(m, "failed %d\n", par->failed);
 	else
 		seq_puts(m, "failed none\n");
-	seq_puts(m, "# stripes locked by writes in flight: first last\n");
+	seq_puts(m, "# stripes locked by I/O in flight: first last\n");
 	spin_lock_irq(&par->lock);
 	list_for_each_entry(pio, &par->locked, entry)
 		seq_printf(m, "locked %llu %llu\n", pio->first, pio->last);
 	spin_unlock_irq(&par->lock);
+	seq_puts(m, "# latest stripe updates, oldest first: stripe kind parity off len\n");
+	for (n = max_t(u64, par->nr_updates, SB_PARITY_RECENT) -
+		 SB_PARITY_RECENT; ; n++) {
+		struct sb_parity_update u;
+
+		spin_lock_irq(&par->lock);
+		if (n >= par->nr_updates) {
+			spin_unlock_irq(&par->lock);
+			break;
+		}
+		u = par->recent[n % SB_PARITY_RECENT];
+		spin_unlock_irq(&par->lock);
+		seq_printf(m, "update %llu %s %u %u %u\n", u.stripe,
+			   sb_parity_kinds[u.kind], u.parity, u.off, u.len);
+	}
 	return 0;
 }

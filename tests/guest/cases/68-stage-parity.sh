@@ -81,6 +81,11 @@ echo 0 >$T/events/stackblk/stackblk_parity/enable
 ev=$(grep -o 'stripe=.*len=[0-9]*' $T/trace | sort | tr '\n' ';')
 [ "$ev" = "stripe=0 rmw parity=4 off=12288 len=4096;stripe=1 rmw parity=3 off=0 len=4096;" ] ||
 	fail "stackblk_parity events: '$ev'"
+# and debugfs keeps the latest updates: the two above after the two
+# full-stripe reconstruct-writes
+up=$(grep '^update ' "/sys/kernel/debug/stackblk/stackblk$SB_IDX/parity" | tr '\n' ';')
+[ "$up" = "update 0 rcw 4 0 16384;update 1 rcw 3 0 16384;update 0 rmw 4 12288 4096;update 1 rmw 3 0 4096;" ] ||
+	fail "debugfs parity updates: '$up'"
 sb_expect "$SB_IDX" logical_write_ios=1 logical_write_bytes=4096 logical_read_ios=0 \
 	split_ios=1 rmw_ios=2 rmw_read_bytes=8192 \
 	parity_rmw_ios=2 parity_rcw_ios=0 parity_read_ios=4 parity_read_bytes=16384 \
@@ -291,6 +296,8 @@ run dd if="$SB_ART/d8" of="$SB_DEV" bs=8192 seek=28672 count=1 oflag=direct,seek
 sb_expect "$SB_IDX" parity_rcw_ios=1 parity_read_ios=4 parity_read_bytes=65536 physical_read_ios=4 \
 	physical_write_ios=2 parity_write_ios=1 parity_split_ios=1 parity_degraded_ios=1 errors=0
 attribution "$SB_IDX" "degraded rebuild"
+grep -qx 'update 0 rebuild 4 0 16384' "/sys/kernel/debug/stackblk/stackblk$SB_IDX/parity" ||
+	fail "debugfs parity: no 'update 0 rebuild 4 0 16384'"
 dd if="$SB_DEV" of="$SB_ART/d4.back" bs=4096 skip=9 count=1 iflag=direct status=none
 cmp -s "$SB_ART/d4" "$SB_ART/d4.back" || fail "degraded: a write to the failed member does not read back"
 # a write to stripe 2, whose parity is on member 2: the data only
