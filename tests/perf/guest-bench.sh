@@ -70,7 +70,7 @@ die() { log "FATAL: $*"; exit 1; }
 mountpoint -q /sys/kernel/config || mount -t configfs configfs /sys/kernel/config
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 mountpoint -q /sys/kernel/tracing || mount -t tracefs none /sys/kernel/tracing 2>/dev/null
-modprobe -q dm-mod; modprobe -q dm-crypt; modprobe -q xts; modprobe -q aesni_intel 2>/dev/null
+modprobe -q dm-mod; modprobe -q dm-multipath; modprobe -q dm-round-robin; modprobe -q dm-crypt; modprobe -q xts; modprobe -q aesni_intel 2>/dev/null
 KO_BASE=${BENCH_KO_BASE:-}
 cp "$KO" /tmp/stackblk.ko || die "no module $KO"
 [ -z "$KO_BASE" ] || cp "$KO_BASE" /tmp/stackblk-base.ko || die "no module $KO_BASE"
@@ -202,6 +202,10 @@ contender_up() {
 			return 2
 		fi ;;
 	dml) dm_up bl "0 $(blockdev --getsz "$BK") linear $BK 0" ;;
+	# the kernel's own request-based stacking: dm-multipath on dm-rq
+	# (blk-mq queue of its own, clones inserted with
+	# blk_insert_cloned_request()), one path, no multipathd
+	dmmp) dm_up bm "0 $(blockdev --getsz "$BK") multipath 2 queue_mode mq 0 1 1 round-robin 0 1 1 $BK 1" ;;
 	dmc) dm_up bc "$(crypt_table)" ;;
 	dmcnq) dm_up bc "$(crypt_table no_read_workqueue no_write_workqueue)" ;;
 	*) die "unknown contender $1" ;;
@@ -235,6 +239,7 @@ contender_down() {
 	sboff) echo 1 >$COLLECT; sb_down b ;;
 	sb|sbc|sbbpf|sbblk) sb_down b ;;
 	dml) dm_down bl ;;
+	dmmp) dm_down bm ;;
 	dmc|dmcnq) dm_down bc ;;
 	esac
 }
@@ -389,8 +394,8 @@ case $PLAN in
 full)	# every backing at QD32 and QD1, io_uring and libaio; crypt; tracing
 	for b in null0 null1 nvme; do
 		backing_up $b
-		scenario $b rr4k-qd32 io_uring "${PASS[@]}" $([ $b = null0 ] && echo sboff)
-		scenario $b rr4k-qd1 io_uring "${PASS[@]}"
+		scenario $b rr4k-qd32 io_uring "${PASS[@]}" $([ $b = null0 ] && echo sboff dmmp)
+		scenario $b rr4k-qd1 io_uring "${PASS[@]}" $([ $b = null0 ] && echo dmmp)
 		scenario $b rr4k-qd32 libaio "${PASS[@]}"
 		scenario $b rr4k-qd1 libaio "${PASS[@]}"
 		case $b in
@@ -430,8 +435,8 @@ collect)	# instrumentation cost: collect on vs off (use --reps 9 or more)
 	;;
 passthrough)	# the passthrough goals only (before/after a data path change)
 	backing_up null0
-	scenario null0 rr4k-qd32 io_uring "${PASS[@]}"
-	scenario null0 rr4k-qd1 io_uring "${PASS[@]}"
+	scenario null0 rr4k-qd32 io_uring "${PASS[@]}" dmmp
+	scenario null0 rr4k-qd1 io_uring "${PASS[@]}" dmmp
 	backing_down null0
 	;;
 batch)	# submission batches (->queue_rqs()): the NVMe backing and null_blk
