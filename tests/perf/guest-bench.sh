@@ -19,7 +19,7 @@
 # device under test in that window (its /sys/block/<dev>/stat); report.py
 # divides one by the other (CPU per I/O).
 #
-# Environment: BENCH_PLAN=full|quick|crypt|collect|passthrough|batch|peers (default
+# Environment: BENCH_PLAN=full|quick|crypt|collect|passthrough|stackers|batch|peers (default
 # full; peers = no stackblk), BENCH_REPS (3), BENCH_RUNTIME (3 s,
 # time_based), BENCH_RAMP (1 s), BENCH_CRYPT_SS (4096: the crypt sector
 # size of stackblk's crypt stage and dm-crypt alike).
@@ -204,8 +204,13 @@ contender_up() {
 	dml) dm_up bl "0 $(blockdev --getsz "$BK") linear $BK 0" ;;
 	# the kernel's own request-based stacking: dm-multipath on dm-rq
 	# (blk-mq queue of its own, clones inserted with
-	# blk_insert_cloned_request()), one path, no multipathd
-	dmmp) dm_up bm "0 $(blockdev --getsz "$BK") multipath 2 queue_mode mq 0 1 1 round-robin 0 1 1 $BK 1" ;;
+	# blk_insert_cloned_request()), one path, no multipathd; tuned as
+	# stackblk is: a hardware queue per vCPU (dm-rq's default is one)
+	# and no I/O scheduler (its default: mq-deadline)
+	dmmp)
+		echo "$NCPU" >/sys/module/dm_mod/parameters/dm_mq_nr_hw_queues &&
+		dm_up bm "0 $(blockdev --getsz "$BK") multipath 2 queue_mode mq 0 1 1 round-robin 0 1 1 $BK 1" &&
+		echo none >"/sys/dev/block/$(dmsetup info -c --noheadings -o major,minor bm)/queue/scheduler" ;;
 	dmc) dm_up bc "$(crypt_table)" ;;
 	dmcnq) dm_up bc "$(crypt_table no_read_workqueue no_write_workqueue)" ;;
 	*) die "unknown contender $1" ;;
@@ -396,8 +401,8 @@ full)	# every backing at QD32 and QD1, io_uring and libaio; crypt; tracing
 		backing_up $b
 		scenario $b rr4k-qd32 io_uring "${PASS[@]}" $([ $b = null0 ] && echo sboff dmmp)
 		scenario $b rr4k-qd1 io_uring "${PASS[@]}" $([ $b = null0 ] && echo dmmp)
-		scenario $b rr4k-qd32 libaio "${PASS[@]}"
-		scenario $b rr4k-qd1 libaio "${PASS[@]}"
+		scenario $b rr4k-qd32 libaio "${PASS[@]}" $([ $b = null0 ] && echo dmmp)
+		scenario $b rr4k-qd1 libaio "${PASS[@]}" $([ $b = null0 ] && echo dmmp)
 		case $b in
 		null0)
 			scenario null0 rw4k-qd32 io_uring sb dml "${CRYPT[@]}"
@@ -435,8 +440,18 @@ collect)	# instrumentation cost: collect on vs off (use --reps 9 or more)
 	;;
 passthrough)	# the passthrough goals only (before/after a data path change)
 	backing_up null0
+	scenario null0 rr4k-qd32 io_uring "${PASS[@]}"
+	scenario null0 rr4k-qd1 io_uring "${PASS[@]}"
+	backing_down null0
+	;;
+stackers)	# stackblk beside both kinds of in-tree stacking: bio-based
+	# dm-linear and request-based dm-multipath.  dm-rq does not take
+	# REQ_NOWAIT, so io_uring hands its I/O to io-wq workers; libaio
+	# shows the request-based path without that hop
+	backing_up null0
 	scenario null0 rr4k-qd32 io_uring "${PASS[@]}" dmmp
-	scenario null0 rr4k-qd1 io_uring "${PASS[@]}" dmmp
+	scenario null0 rr4k-qd32 libaio "${PASS[@]}" dmmp
+	scenario null0 rr4k-qd1 libaio "${PASS[@]}" dmmp
 	backing_down null0
 	;;
 batch)	# submission batches (->queue_rqs()): the NVMe backing and null_blk
