@@ -160,7 +160,7 @@ for n in ("slow", "fast"):
 delay = int(os.environ["HOL_DELAY_MS"]) * 1e6
 assert jobs["slow"]["read"]["lat_ns"]["min"] >= delay - 10e6, "a slow read beat dm-delay's delay"
 with open(sys.argv[1] + ".fast", "w") as f:
-    print(jobs["fast"]["read"]["total_ios"], jobs["fast"]["read"]["lat_ns"]["percentile"]["99.000000"], file=f)
+    print(jobs["fast"]["read"]["total_ios"], jobs["fast"]["read"]["lat_ns"]["max"], file=f)
 mx = {h["hctx"]: h["max"] for h in depth["hctx"]}
 n = {h["hctx"]: sum(h["buckets"]) for h in depth["hctx"]}
 print("# nr_hw_queues=%d: depth max per hctx %s, dispatches %s" % (q, mx, n), file=sys.stderr)
@@ -177,12 +177,17 @@ else:
 PY
 		sb_destroy "h$q"
 	done
-	read -r one one_p99 <"$SB_ART/hol1.json.fast"
+	read -r one one_max <"$SB_ART/hol1.json.fast"
 	read -r many _ <"$SB_ART/hol0.json.fast"
 	[ $((one * 2)) -lt "$many" ] ||
 		fail "no head-of-line blocking: the fast job did $one reads on one queue, $many with a queue per CPU"
-	[ "${one_p99%.*}" -ge 10000000 ] ||
-		fail "no head-of-line blocking: the fast job's p99 on one queue is ${one_p99%.*} ns"
+	# The fast half is not delayed: a fast read that took half the delay
+	# waited for a tag behind slow reads.  Not a percentile: how many of
+	# the fast reads wait depends on the host's speed (a loaded host gave
+	# 862 reads, fewer than 1 % of them waiting 0.2-1 s, so p99 6.7 ms
+	# while p99.5 was 202 ms and the maximum 1001 ms).
+	[ "${one_max%.*}" -ge $((HOL_DELAY_MS * 1000000 / 2)) ] ||
+		fail "no head-of-line blocking: no fast read on one queue waited $((HOL_DELAY_MS / 2)) ms (longest ${one_max%.*} ns)"
 	dm_remove sbslow
 else
 	info "hol-blocking not run: needs 2 CPUs and dm-delay (have $SB_NCPU CPUs)"
