@@ -97,6 +97,24 @@ must_wait() {
 # pid_gone PID: true once PID has exited (reaped or zombie-free)
 pid_gone() { ! kill -0 "$1" 2>/dev/null; }
 
+# bt_stop PID WHAT: end a bpftrace run as a user does, with Ctrl-C
+# (SIGINT), and wait for it to print its maps and exit.  bpftrace 0.17
+# (Debian 12) loses a SIGINT that lands outside its epoll_wait(): the
+# handler sets exitsig_recv, but poll_perf_events() only looks at it when
+# epoll_wait() fails with EINTR, and with no events left it then waits in
+# 100 ms timeouts for ever (make check-full saw one hang out of thousands
+# of runs, on a loaded host).  So the SIGINT is sent again every 5 s, as
+# a user presses Ctrl-C again; bounded by 300 s in all.
+bt_stop() {
+	local pid=$1 what=$2 i
+	for i in $(seq 60); do
+		kill -INT "$pid" 2>/dev/null || return 0
+		wait_until 5 pid_gone "$pid" && return 0
+		info "$what: still running 5 s after SIGINT $i, sending another"
+	done
+	fail "timeout (300s) waiting for $what to exit"
+}
+
 # --- precise errno of a write ---------------------------------------------
 # wr FILE VALUE: write VALUE+"\n" with one write(2), like `echo VALUE > FILE`;
 # prints OK or the errno name (ENOENT, EINVAL, ...) of open(2) or write(2),

@@ -32,8 +32,7 @@ fd = os.open(sys.argv[1], os.O_RDWR)
 for i in range(8):
     os.pwrite(fd, b"y" * 4096, 4096 * i)
     os.fsync(fd)' "$SB_DEV" || fail "fsync loop failed"
-kill -INT $bt
-must_wait 300 "bpftrace to exit" pid_gone $bt
+bt_stop $bt bpftrace
 trap - EXIT
 cat "$out" >&2
 # lines like "@rwbs[WFS]: 32"

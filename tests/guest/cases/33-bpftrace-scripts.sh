@@ -17,8 +17,7 @@ for s in tools/bpftrace/*.bt; do
 	must_wait 120 "$n to attach" grep -Eq '^(Tracing|TIME)' "$out"
 	sb_fio "$n" 300 --filename="$SB_DEV" --ioengine=libaio --rw=randrw --bs=4k --size=8M --iodepth=8
 	[ "$n" != stackblk-amp ] || must_wait 10 "$n to print a second" grep -q 'x *$' "$out"
-	kill -INT $bp
-	must_wait 300 "$n to exit" pid_gone $bp
+	bt_stop $bp "$n"
 	wait $bp || fail "$n exited $?: $(tail -n3 "$out")"
 	sed 's/^/#   /' "$out" >&2
 	case $n in
