@@ -102,9 +102,9 @@ pid_gone() { ! kill -0 "$1" 2>/dev/null; }
 # (Debian 12) loses a SIGINT that lands outside its epoll_wait(): the
 # handler sets exitsig_recv, but poll_perf_events() only looks at it when
 # epoll_wait() fails with EINTR, and with no events left it then waits in
-# 100 ms timeouts for ever (make check-full saw one hang out of thousands
-# of runs, on a loaded host).  So the SIGINT is sent again every 5 s, as
-# a user presses Ctrl-C again; bounded by 300 s in all.
+# 100 ms timeouts for ever (seen once, in case 33 of a make check-full on
+# a loaded host).  So the SIGINT is sent again every 5 s, as a user
+# presses Ctrl-C again; bounded by 300 s in all.
 bt_stop() {
 	local pid=$1 what=$2 i
 	for i in $(seq 60); do
