@@ -71,6 +71,8 @@ mountpoint -q /sys/kernel/config || mount -t configfs configfs /sys/kernel/confi
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 mountpoint -q /sys/kernel/tracing || mount -t tracefs none /sys/kernel/tracing 2>/dev/null
 modprobe -q dm-mod; modprobe -q dm-multipath; modprobe -q dm-round-robin; modprobe -q dm-crypt; modprobe -q xts; modprobe -q aesni_intel 2>/dev/null
+# dm-rq (dmmp): a hardware queue per vCPU, as stackblk has (its default: one)
+echo "$NCPU" >/sys/module/dm_mod/parameters/dm_mq_nr_hw_queues 2>/dev/null
 KO_BASE=${BENCH_KO_BASE:-}
 cp "$KO" /tmp/stackblk.ko || die "no module $KO"
 [ -z "$KO_BASE" ] || cp "$KO_BASE" /tmp/stackblk-base.ko || die "no module $KO_BASE"
@@ -204,11 +206,10 @@ contender_up() {
 	dml) dm_up bl "0 $(blockdev --getsz "$BK") linear $BK 0" ;;
 	# the kernel's own request-based stacking: dm-multipath on dm-rq
 	# (blk-mq queue of its own, clones inserted with
-	# blk_insert_cloned_request()), one path, no multipathd; tuned as
-	# stackblk is: a hardware queue per vCPU (dm-rq's default is one)
-	# and no I/O scheduler (its default: mq-deadline)
+	# blk_insert_cloned_request()), one path, no multipathd; set up as
+	# stackblk is: a hardware queue per vCPU (dm_mq_nr_hw_queues, above)
+	# and no I/O scheduler (dm-rq's default: mq-deadline)
 	dmmp)
-		echo "$NCPU" >/sys/module/dm_mod/parameters/dm_mq_nr_hw_queues &&
 		dm_up bm "0 $(blockdev --getsz "$BK") multipath 2 queue_mode mq 0 1 1 round-robin 0 1 1 $BK 1" &&
 		echo none >"/sys/dev/block/$(dmsetup info -c --noheadings -o major,minor bm)/queue/scheduler" ;;
 	dmc) dm_up bc "$(crypt_table)" ;;
@@ -399,10 +400,13 @@ case $PLAN in
 full)	# every backing at QD32 and QD1, io_uring and libaio; crypt; tracing
 	for b in null0 null1 nvme; do
 		backing_up $b
-		scenario $b rr4k-qd32 io_uring "${PASS[@]}" $([ $b = null0 ] && echo sboff dmmp)
-		scenario $b rr4k-qd1 io_uring "${PASS[@]}" $([ $b = null0 ] && echo dmmp)
-		scenario $b rr4k-qd32 libaio "${PASS[@]}" $([ $b = null0 ] && echo dmmp)
-		scenario $b rr4k-qd1 libaio "${PASS[@]}" $([ $b = null0 ] && echo dmmp)
+		# request-based dm-multipath beside them on null_blk irqmode=0
+		rq=()
+		[ $b = null0 ] && rq=(dmmp)
+		scenario $b rr4k-qd32 io_uring "${PASS[@]}" "${rq[@]}" $([ $b = null0 ] && echo sboff)
+		scenario $b rr4k-qd1 io_uring "${PASS[@]}" "${rq[@]}"
+		scenario $b rr4k-qd32 libaio "${PASS[@]}" "${rq[@]}"
+		scenario $b rr4k-qd1 libaio "${PASS[@]}" "${rq[@]}"
 		case $b in
 		null0)
 			scenario null0 rw4k-qd32 io_uring sb dml "${CRYPT[@]}"

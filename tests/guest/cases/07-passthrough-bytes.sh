@@ -39,12 +39,14 @@ cmp /tmp/pat4 /tmp/back4 || fail "buffered write + fsync: backing bytes differ"
 # (/sys/fs/cgroup exists exactly when the kernel has cgroups: cgroup_init()
 # makes it; the debug kernel's config has none)
 cg=/sys/fs/cgroup
-if [ ! -d "$cg" ]; then
-	info "kernel without cgroups (no $cg): blkcg check skipped"
-elif ! grep -q " $cg cgroup2 " /proc/mounts; then
+if [ -d "$cg" ] && ! grep -q " $cg cgroup2 " /proc/mounts; then
 	run mount -t cgroup2 none "$cg"
 fi
-if [ -d "$cg" ] && grep -qw io "$cg/cgroup.controllers"; then
+if [ ! -d "$cg" ]; then
+	info "kernel without cgroups (no $cg): blkcg check skipped"
+elif ! grep -qw io "$cg/cgroup.controllers"; then
+	info "no io cgroup controller: blkcg check skipped"
+else
 	echo +io >"$cg/cgroup.subtree_control" || fail "cannot enable the io controller"
 	mkdir -p "$cg/sbt"
 	(echo "$BASHPID" >"$cg/sbt/cgroup.procs" &&
@@ -56,8 +58,6 @@ if [ -d "$cg" ] && grep -qw io "$cg/cgroup.controllers"; then
 		[ "$w" = 2097152 ] || fail "cgroup sbt io.stat wbytes for $d ($mm): '$w', want 2097152: $(cat "$cg/sbt/io.stat")"
 	done
 	rmdir "$cg/sbt"
-elif [ -d "$cg" ]; then
-	info "no io cgroup controller: blkcg check skipped"
 fi
 sb_destroy d
 sb_unload
