@@ -7,6 +7,7 @@
 #include <linux/kernel.h>
 #include <linux/log2.h>
 #include <linux/math64.h>
+#include <linux/mm.h>
 #include <linux/blkdev.h>
 #include <linux/ctype.h>
 #include <linux/string.h>
@@ -352,6 +353,29 @@ void sb_crypt_widen(u64 start, u64 end, u32 cs, u64 *wstart, u64 *wend)
 
 	*wstart = start & ~mask;
 	*wend = (end + mask) & ~mask;
+}
+
+/**
+ * sb_bounce_page - where a byte of a bounce bio lives
+ * @bv: the bio's bio_vecs (bi_io_vec), laid out as sb_crypt_ops allocates
+ *	them: each from offset 0; compound pages first, each longer than a
+ *	page; then single pages, all whole but the last
+ * @off: byte offset into the bio (below its length)
+ * @poff: the byte's offset within the page returned
+ *
+ * Return: the page holding byte @off.  A few steps over the compound
+ * pages (at most one per page order), then an index into the single ones.
+ */
+struct page *sb_bounce_page(const struct bio_vec *bv, u32 off, u32 *poff)
+{
+	while (bv->bv_len > PAGE_SIZE && off >= bv->bv_len) {
+		off -= bv->bv_len;
+		bv++;
+	}
+	*poff = off & ~PAGE_MASK;
+	if (bv->bv_len > PAGE_SIZE)
+		return nth_page(bv->bv_page, off >> PAGE_SHIFT);
+	return bv[off >> PAGE_SHIFT].bv_page;
 }
 
 /**

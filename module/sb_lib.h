@@ -10,6 +10,7 @@
 #include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/blk_types.h>
+#include <linux/bvec.h>
 
 /* Length of an rwbs string (as in the block: tracepoints), with its NUL. */
 #define SB_RWBS_LEN	8
@@ -74,6 +75,7 @@ unsigned int sb_split_count(u64 pos, u64 end, u32 boundary);
 void sb_crypt_widen(u64 start, u64 end, u32 cs, u64 *wstart, u64 *wend);
 unsigned int sb_rmw_sectors(u64 start, u64 end, u32 cs, u64 *head,
 			    u64 *tail);
+struct page *sb_bounce_page(const struct bio_vec *bv, u32 off, u32 *poff);
 void sb_plain64_iv(u8 *iv, u64 pos, u32 cs, bool large_sectors);
 bool sb_merge_fits(u64 prev_end, u64 next_pos, u64 cur_bytes,
 		   u64 next_bytes, u64 max_bytes);

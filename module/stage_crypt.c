@@ -37,12 +37,14 @@
  * per-device crypt_wq on the submitting CPU instead: never decrypt with
  * interrupts or bottom halves waiting behind it.
  *
- * Bounce pages come from two mempools, reads' and writes', each with its
- * own lock for blocking allocations: first without blocking, else under
- * that pool's lock with GFP_NOIO, as dm-crypt does with its one pool, so
- * that waiters for a full unit's pages cannot deadlock each other, and a
- * write waiting for pages never waits behind a read waiting for pages, nor
- * the other way round.
+ * Bounce memory is compound pages where the page allocator has them at
+ * once, as dm-crypt takes it, else single pages from two mempools, reads'
+ * and writes', each with its own lock for blocking allocations: first
+ * without blocking, else under that pool's lock with GFP_NOIO (single
+ * pages only), as dm-crypt does with its one pool, so that waiters for a
+ * full unit's pages cannot deadlock each other, and a write waiting for
+ * pages never waits behind a read waiting for pages, nor the other way
+ * round.
  *
  * With crypt_sector_size above the backing's logical block size, every
  * crypt unit holds a lock on its crypt-sector range from before its RMW
@@ -112,13 +114,15 @@ static struct sb_crypt_bio *sb_cbio(struct bio *bio)
 	return container_of(bio, struct sb_crypt_bio, sbio.bio);
 }
 
-/* Bytes [@boff, +@n) of a bounce bio: one page per bio_vec, offset 0. */
+/* Bytes [@boff, +@n) of a bounce bio (sb_bounce_page()). */
 static void sb_walk_copy(struct sb_walk *w, struct page *page, u32 off, u32 n)
 {
 	while (n) {
-		struct page *bp = w->bio->bi_io_vec[w->boff >> PAGE_SHIFT].bv_page;
-		u32 bo = w->boff & ~PAGE_MASK;
-		u32 k = min_t(u32, n, PAGE_SIZE - bo);
+		u32 bo, k;
+		struct page *bp = sb_bounce_page(w->bio->bi_io_vec, w->boff,
+						 &bo);
+
+		k = min_t(u32, n, PAGE_SIZE - bo);
 
 		if (w->to_bounce) {
 			memcpy_page(bp, bo, page, off, k);
@@ -179,10 +183,11 @@ static int sb_crypt_pages(struct sb_dev *dev, struct bio *bb, u64 wpos,
 	int err = 0;
 
 	for (o = off; o < off + len && !err; o += cs) {
-		struct page *page = bb->bi_io_vec[o >> PAGE_SHIFT].bv_page;
+		u32 po;
+		struct page *page = sb_bounce_page(bb->bi_io_vec, o, &po);
 
-		err = sb_crypt_one(dev, cr, page, o & ~PAGE_MASK, page,
-				   o & ~PAGE_MASK, wpos + o, encrypt);
+		err = sb_crypt_one(dev, cr, page, po, page, po, wpos + o,
+				   encrypt);
 	}
 	sb_crypt_req_put(dev, cr);
 	return err;
@@ -205,10 +210,10 @@ static void sb_walk_encrypt(struct sb_walk *w, struct page *page, u32 off,
 	while (n && !w->err) {
 		u64 s = w->pos & ~((u64)cs - 1);
 		u32 k = min_t(u64, n, s + cs - w->pos);
-		u32 bo = s - cb->wpos;
-		struct page *bp = w->bio->bi_io_vec[bo >> PAGE_SHIFT].bv_page;
+		u32 bo;
+		struct page *bp = sb_bounce_page(w->bio->bi_io_vec,
+						 s - cb->wpos, &bo);
 
-		bo &= ~PAGE_MASK;
 		if (k == cs) {
 			w->err = sb_crypt_one(dev, w->creq, page, off, bp, bo, s,
 					      true);
@@ -299,9 +304,59 @@ static void sb_bounce_free(struct sb_dev *dev, struct bio *bb)
 						    dev->read_pool;
 	unsigned short i;
 
-	for (i = 0; i < bb->bi_vcnt; i++)
-		mempool_free(bb->bi_io_vec[i].bv_page, pool);
+	for (i = 0; i < bb->bi_vcnt; i++) {
+		struct page *page = bb->bi_io_vec[i].bv_page;
+
+		if (folio_test_large(page_folio(page)))
+			folio_put(page_folio(page));
+		else
+			mempool_free(page, pool);
+	}
 	bb->bi_vcnt = 0;
+	bb->bi_iter.bi_size = 0;
+}
+
+/*
+ * Bounce memory for @wlen bytes into the empty bio @bio, as dm-crypt's
+ * crypt_alloc_buffer() takes it: first the largest compound pages (up to
+ * @order) that the page allocator has at once, without reclaim or the
+ * emergency reserves, one bio_vec each, then single pages from @pool
+ * with @gfp.  A 128 KiB write then costs one page allocation rather than
+ * 32, and the backing splits a bio of one segment rather than 32.  Once
+ * an order fails no larger one is tried, so compound pages come first
+ * (sb_bounce_page()).  No limit is needed on the compound pages, as
+ * dm-crypt's per-client one: they replace pages that would come from the
+ * page allocator through @pool anyway, and the tag set bounds the
+ * requests in flight.  False if @pool had no page (@gfp without
+ * __GFP_DIRECT_RECLAIM); @bio then holds what came.
+ */
+#define SB_BOUNCE_COMPOUND_GFP	(GFP_NOWAIT | __GFP_NORETRY | \
+				 __GFP_NOMEMALLOC | __GFP_NOWARN | __GFP_COMP)
+
+static bool sb_bounce_fill(struct bio *bio, mempool_t *pool, u32 wlen,
+			   unsigned int order, gfp_t gfp)
+{
+	while (wlen) {
+		struct page *page = NULL;
+		u32 k;
+
+		order = min_t(unsigned int, order,
+			      ilog2(DIV_ROUND_UP(wlen, PAGE_SIZE)));
+		for (; order; order--) {
+			page = alloc_pages(SB_BOUNCE_COMPOUND_GFP, order);
+			if (page)
+				break;
+		}
+		if (!page) {
+			page = mempool_alloc(pool, gfp);
+			if (!page)
+				return false;
+		}
+		k = min_t(u32, PAGE_SIZE << order, wlen);
+		__bio_add_page(bio, page, k, 0);
+		wlen -= k;
+	}
+	return true;
 }
 
 /*
@@ -316,34 +371,22 @@ static struct bio *sb_bounce_bio(struct sb_cmd *leader, blk_opf_t opf,
 	mempool_t *pool = write ? dev->write_pool : dev->read_pool;
 	struct mutex *lock = write ? &dev->write_bounce_lock :
 				     &dev->read_bounce_lock;
-	unsigned int n = DIV_ROUND_UP(wlen, PAGE_SIZE), i;
 	struct sb_crypt_bio *cb;
-	struct page *page;
 	struct bio *bio;
 
-	bio = bio_alloc_bioset(dev->bdev, n, opf, GFP_NOIO, &dev->bs);
+	bio = bio_alloc_bioset(dev->bdev, DIV_ROUND_UP(wlen, PAGE_SIZE), opf,
+			       GFP_NOIO, &dev->bs);
 	bio->bi_iter.bi_sector = wpos >> SECTOR_SHIFT;
-	for (i = 0; i < n; i++) {
-		page = mempool_alloc(pool, GFP_NOWAIT | __GFP_NOWARN);
-		if (!page)
-			break;
-		__bio_add_page(bio, page, min_t(u32, PAGE_SIZE,
-						wlen - i * PAGE_SIZE), 0);
-	}
-	if (i < n) {
+	if (!sb_bounce_fill(bio, pool, wlen, ilog2(BIO_MAX_VECS),
+			    GFP_NOWAIT | __GFP_NOWARN)) {
 		sb_bounce_free(dev, bio);
 		if (nowait) {
 			bio_put(bio);
 			return NULL;
 		}
-		bio->bi_iter.bi_size = 0;
+		/* single pages only, as dm-crypt's retry: the pool's */
 		mutex_lock(lock);
-		for (i = 0; i < n; i++) {
-			page = mempool_alloc(pool, GFP_NOIO);
-			__bio_add_page(bio, page, min_t(u32, PAGE_SIZE,
-							wlen - i * PAGE_SIZE),
-				       0);
-		}
+		sb_bounce_fill(bio, pool, wlen, 0, GFP_NOIO);
 		mutex_unlock(lock);
 	}
 	cb = sb_cbio(bio);
@@ -474,15 +517,15 @@ static int sb_rmw_read(struct sb_cmd *leader, struct bio *bb, u64 sec)
 	struct request *rq = blk_mq_rq_from_pdu(leader);
 	u32 cs = dev->sc.crypt_sector_size;
 	struct sb_crypt_bio *cb = sb_cbio(bb);
-	u32 off = sec - cb->wpos;
+	u32 off = sec - cb->wpos, po;
+	struct page *page = sb_bounce_page(bb->bi_io_vec, off, &po);
 	struct bio *rbio;
 	int err;
 
 	rbio = bio_alloc_bioset(dev->bdev, 1, REQ_OP_READ | REQ_SYNC,
 				GFP_NOIO, &dev->bs);
 	rbio->bi_iter.bi_sector = sec >> SECTOR_SHIFT;
-	__bio_add_page(rbio, bb->bi_io_vec[off >> PAGE_SHIFT].bv_page, cs,
-		       off & ~PAGE_MASK);
+	__bio_add_page(rbio, page, cs, po);
 	this_cpu_inc(dev->stats->ctr[SB_STAT_rmw_ios]);
 	this_cpu_add(dev->stats->ctr[SB_STAT_rmw_read_bytes], cs);
 	trace_stackblk_rmw(rq, NULL, 0);

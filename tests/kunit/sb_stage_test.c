@@ -3,7 +3,7 @@
  * KUnit tests for the pure helpers of stackblk's stages (module/sb_lib.c):
  * configfs stage-list and hex-key parsing, stage settings validation, the
  * split planner, the crypt-sector / read-modify-write range arithmetic, the
- * plain64 IV and the merge decision.
+ * bounce-page lookup, the plain64 IV and the merge decision.
  *
  * Same layout as sb_lib_test.c: one table per helper (add a row to add a
  * case) plus property cases that sweep the input space and cross-check one
@@ -11,8 +11,10 @@
  */
 #include <kunit/test.h>
 #include <linux/blk_types.h>
+#include <linux/gfp.h>
 #include <linux/kernel.h>
 #include <linux/limits.h>
+#include <linux/mm.h>
 #include <linux/string.h>
 #include <linux/unaligned.h>
 
@@ -678,10 +680,79 @@ static struct kunit_suite sb_split_suite = {
 	.test_cases = sb_split_test_cases,
 };
 
+/* ------------------------------------------------------------------------ */
+/* sb_bounce_page                                                            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A bounce bio's layout (stage_crypt.c, sb_bounce_fill()): compound pages
+ * first, largest first, then single pages; only the last bio_vec may be
+ * short.  Each row is one bio: page orders and bytes per bio_vec.
+ */
+#define SB_BV_MAX	6
+
+struct bounce_case {
+	const char *name;
+	unsigned int nr;
+	unsigned int order[SB_BV_MAX];
+	u32 len[SB_BV_MAX];
+};
+
+static const struct bounce_case bounce_cases[] = {
+	{ "one compound page", 1, { 5 }, { 128 * 1024 } },
+	{ "single pages only", 4, { 0, 0, 0, 0 }, { 4096, 4096, 4096, 512 } },
+	{ "compound then single", 5, { 2, 1, 0, 0, 0 },
+	  { 16384, 8192, 4096, 4096, 1000 } },
+	{ "short last compound", 2, { 3, 1 }, { 32768, 6144 } },
+	{ "orders down to one", 3, { 3, 2, 1 }, { 32768, 16384, 8192 } },
+};
+
+static void bounce_desc(const struct bounce_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(bounce, bounce_cases, bounce_desc);
+
+/* Every 256th byte of the bio, against a plain walk over its bio_vecs. */
+static void sb_bounce_page_table(struct kunit *test)
+{
+	const struct bounce_case *c = test->param_value;
+	struct bio_vec bv[SB_BV_MAX] = {};
+	u32 total = 0, off, start, po;
+	unsigned int i;
+
+	for (i = 0; i < c->nr; i++) {
+		gfp_t gfp = GFP_KERNEL | (c->order[i] ? __GFP_COMP : 0);
+
+		bv[i].bv_page = alloc_pages(gfp, c->order[i]);
+		KUNIT_ASSERT_NOT_NULL(test, bv[i].bv_page);
+		bv[i].bv_len = c->len[i];
+		total += c->len[i];
+	}
+	for (off = 0; off < total; off += 256) {
+		struct page *want, *got;
+
+		for (i = 0, start = 0; off >= start + bv[i].bv_len; i++)
+			start += bv[i].bv_len;
+		want = nth_page(bv[i].bv_page, (off - start) >> PAGE_SHIFT);
+		got = sb_bounce_page(bv, off, &po);
+		KUNIT_EXPECT_PTR_EQ_MSG(test, got, want, "byte %u", off);
+		KUNIT_EXPECT_EQ_MSG(test, po, (off - start) & ~PAGE_MASK,
+				    "byte %u", off);
+	}
+	/* the last byte, which the stride may miss */
+	sb_bounce_page(bv, total - 1, &po);
+	KUNIT_EXPECT_EQ(test, po, (c->len[c->nr - 1] - 1) & ~PAGE_MASK);
+	for (i = 0; i < c->nr; i++)
+		__free_pages(bv[i].bv_page, c->order[i]);
+}
+
 static struct kunit_case sb_crypt_range_test_cases[] = {
 	KUNIT_CASE_PARAM(sb_crypt_widen_table, crypt_range_gen_params),
 	KUNIT_CASE_PARAM(sb_rmw_sectors_table, crypt_range_gen_params),
 	KUNIT_CASE(sb_rmw_matches_widen),
+	KUNIT_CASE_PARAM(sb_bounce_page_table, bounce_gen_params),
 	{}
 };
 
