@@ -271,11 +271,15 @@ static void sb_walk_check(struct sb_walk *w, struct page *page, u32 off,
 	w->pos += n;
 }
 
+/*
+ * One bio_vec per counted piece, no merge attempt: the bio has room for
+ * them all (sb_data_bio()), and the backing merges what is contiguous
+ * when it maps the request anyway.
+ */
 static void sb_walk_add_one(struct sb_walk *w, struct page *page, u32 off,
 			    u32 n)
 {
-	if (bio_add_page(w->bio, page, n, off) != n)
-		w->err = -EIO;	/* not with one bio_vec per counted piece */
+	__bio_add_page(w->bio, page, n, off);
 }
 
 static void sb_walk_decrypt(struct sb_walk *w, struct page *page, u32 off,
@@ -480,10 +484,6 @@ static bool sb_crypt_read_direct(struct sb_cmd *leader, u64 p, u64 pe)
 	w.opf = sb_piece_opf(leader);
 	w.bio = sb_data_bio(&w);
 	sb_unit_walk(leader, p, pe - p, sb_walk_add_one, &w);
-	if (w.err) {
-		bio_put(w.bio);
-		return false;
-	}
 	cb = sb_cbio(w.bio);
 	cb->direct = true;
 	cb->dpos = p;
