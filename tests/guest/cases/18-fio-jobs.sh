@@ -13,17 +13,23 @@
 #    on a queue per CPU each job has its own hctx (its own tags), and the
 #    fast job's never holds more than its 1 (`stackblk depth --json`); the
 #    slow job never beats dm-delay's delay (less one jiffy).  The
-#    blocking itself, compared within this boot: on the one queue the fast
-#    job does under half the reads it does with a queue per CPU, and
-#    its p99 latency (fio's lat: a read waiting for a tag may wait in
-#    io_uring's submission, outside fio's clat) is at least 10 ms.
-#    The slow region delays each read by 200 ms: at 50 ms, a host loaded
-#    enough to slow the fast job itself (TCG) hid the blocking (560 vs 803
-#    reads; 401-924 vs 3284-8089 on a quieter host); at 200 ms the fast
-#    job gets a few tags per burst of slow completions, 4x fewer bursts:
-#    measured 19-286 vs 4452-6263 reads, p99 190-625 ms vs 0.6-1.2 ms.  (With the slow
-#    job at iodepth 16, the tags' exact count, the fast job won most of the
-#    freed tags and the two runs were alike: 3035 vs 4662 reads; at 32 there
+#    blocking itself, compared within this boot, by the fast job's longest
+#    read (fio's lat: a read waiting for a tag may wait in io_uring's
+#    submission, outside fio's clat): the fast half is not delayed, so a
+#    fast read that took half the 200 ms delay waited for a tag behind
+#    slow reads.  On one queue some fast read does; with a queue per CPU
+#    none does.  Not the fast job's read count: a freed tag goes to
+#    whoever asks first, and the fast job asks again as soon as its read
+#    completes, a slow submitter only once the sbitmap's batched wake-up
+#    has woken it and its vCPU runs, so how many fast reads slip through
+#    between waits depends on the host's load (19-286 vs 4452-6263 reads
+#    on a quiet host; 1396 vs 2010, longest 502 ms vs 12 ms, with four
+#    guests on the 2-core host), nor a
+#    percentile (862 fast reads, fewer than 1 % of them waiting 0.2-1 s:
+#    p99 6.7 ms, p99.5 202 ms, maximum 1001 ms).  The slow region delays
+#    each read by 200 ms: at 50 ms a loaded host's own stalls came near
+#    the wait behind a tag.  (With the slow job at iodepth 16, the tags'
+#    exact count, the fast job won most of the freed tags; at 32 there
 #    are always slow reads waiting for a tag);
 #  - deep-queue: more in flight on stackblk than the backing's
 #    nr_requests, and the data verifies.
@@ -178,16 +184,12 @@ PY
 		sb_destroy "h$q"
 	done
 	read -r one one_max <"$SB_ART/hol1.json.fast"
-	read -r many _ <"$SB_ART/hol0.json.fast"
-	[ $((one * 2)) -lt "$many" ] ||
-		fail "no head-of-line blocking: the fast job did $one reads on one queue, $many with a queue per CPU"
-	# The fast half is not delayed: a fast read that took half the delay
-	# waited for a tag behind slow reads.  Not a percentile: how many of
-	# the fast reads wait depends on the host's speed (a loaded host gave
-	# 862 reads, fewer than 1 % of them waiting 0.2-1 s, so p99 6.7 ms
-	# while p99.5 was 202 ms and the maximum 1001 ms).
+	read -r many many_max <"$SB_ART/hol0.json.fast"
+	info "hol-blocking: fast job $one reads (longest ${one_max%.*} ns) on one queue, $many (longest ${many_max%.*} ns) with a queue per CPU"
 	[ "${one_max%.*}" -ge $((HOL_DELAY_MS * 1000000 / 2)) ] ||
 		fail "no head-of-line blocking: no fast read on one queue waited $((HOL_DELAY_MS / 2)) ms (longest ${one_max%.*} ns)"
+	[ "${many_max%.*}" -lt $((HOL_DELAY_MS * 1000000 / 2)) ] ||
+		fail "head-of-line blocking with a queue per CPU: a fast read waited ${many_max%.*} ns"
 	dm_remove sbslow
 else
 	info "hol-blocking not run: needs 2 CPUs and dm-delay (have $SB_NCPU CPUs)"
