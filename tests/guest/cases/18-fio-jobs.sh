@@ -24,7 +24,8 @@
 #    has woken it and its vCPU runs, so how many fast reads slip through
 #    between waits depends on the host's load (19-286 vs 4452-6263 reads
 #    on a quiet host; 1396 vs 2010, longest 502 ms vs 12 ms, with four
-#    guests on the 2-core host), nor a
+#    guests on the 2-core host; on the debug kernel 125 vs 412, longest
+#    212 ms vs 44 ms), nor a
 #    percentile (862 fast reads, fewer than 1 % of them waiting 0.2-1 s:
 #    p99 6.7 ms, p99.5 202 ms, maximum 1001 ms).  The slow region delays
 #    each read by 200 ms: at 50 ms a loaded host's own stalls came near
