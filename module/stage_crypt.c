@@ -271,15 +271,11 @@ static void sb_walk_check(struct sb_walk *w, struct page *page, u32 off,
 	w->pos += n;
 }
 
-/*
- * One bio_vec per counted piece, no merge attempt: the bio has room for
- * them all (sb_data_bio()), and the backing merges what is contiguous
- * when it maps the request anyway.
- */
 static void sb_walk_add_one(struct sb_walk *w, struct page *page, u32 off,
 			    u32 n)
 {
-	__bio_add_page(w->bio, page, n, off);
+	if (bio_add_page(w->bio, page, n, off) != n)
+		w->err = -EIO;	/* not with one bio_vec per counted piece */
 }
 
 static void sb_walk_decrypt(struct sb_walk *w, struct page *page, u32 off,
@@ -484,6 +480,10 @@ static bool sb_crypt_read_direct(struct sb_cmd *leader, u64 p, u64 pe)
 	w.opf = sb_piece_opf(leader);
 	w.bio = sb_data_bio(&w);
 	sb_unit_walk(leader, p, pe - p, sb_walk_add_one, &w);
+	if (w.err) {
+		bio_put(w.bio);
+		return false;
+	}
 	cb = sb_cbio(w.bio);
 	cb->direct = true;
 	cb->dpos = p;
