@@ -319,19 +319,25 @@ static void sb_bounce_free(struct sb_dev *dev, struct bio *bb)
 /*
  * Bounce memory for @wlen bytes into the empty bio @bio, as dm-crypt's
  * crypt_alloc_buffer() takes it: first the largest compound pages (up to
- * @order) that the page allocator has at once, without reclaim or the
- * emergency reserves, one bio_vec each, then single pages from @pool
- * with @gfp.  A 128 KiB write then costs one page allocation rather than
- * 32, and the backing splits a bio of one segment rather than 32.  Once
- * an order fails no larger one is tried, so compound pages come first
- * (sb_bounce_page()).  No limit is needed on the compound pages, as
- * dm-crypt's per-client one: they replace pages that would come from the
- * page allocator through @pool anyway, and the tag set bounds the
- * requests in flight.  False if @pool had no page (@gfp without
- * __GFP_DIRECT_RECLAIM); @bio then holds what came.
+ * @order) that the page allocator has at once, one bio_vec each, then
+ * single pages from @pool with @gfp.  A 128 KiB write then costs one page
+ * allocation rather than 32, and the backing splits a bio of one segment
+ * rather than 32.  Once an order fails no larger one is tried, so
+ * compound pages come first (sb_bounce_page()).
+ *
+ * A compound page is only taken if it is free now: no reclaim, no
+ * emergency reserves, and unlike dm-crypt not even a kswapd wake-up, so a
+ * fragmented machine is not made to compact for us (the single pages are
+ * there to fall back on); the blocks we take are free ones that THP or
+ * compaction could have had, and they go back when the write completes.
+ * No limit is needed on them, as dm-crypt's per-client one: they replace
+ * pages that would come from the page allocator through @pool anyway, and
+ * the tag set bounds the requests in flight.  False if @pool had no page
+ * (@gfp without __GFP_DIRECT_RECLAIM); @bio then holds what came.
  */
-#define SB_BOUNCE_COMPOUND_GFP	(GFP_NOWAIT | __GFP_NORETRY | \
-				 __GFP_NOMEMALLOC | __GFP_NOWARN | __GFP_COMP)
+#define SB_BOUNCE_COMPOUND_GFP	((GFP_NOWAIT & ~__GFP_KSWAPD_RECLAIM) | \
+				 __GFP_NORETRY | __GFP_NOMEMALLOC | \
+				 __GFP_NOWARN | __GFP_COMP)
 
 static bool sb_bounce_fill(struct bio *bio, mempool_t *pool, u32 wlen,
 			   unsigned int order, gfp_t gfp)
@@ -384,7 +390,10 @@ static struct bio *sb_bounce_bio(struct sb_cmd *leader, blk_opf_t opf,
 			bio_put(bio);
 			return NULL;
 		}
-		/* single pages only, as dm-crypt's retry: the pool's */
+		/*
+		 * Single pages only, as dm-crypt's retry: the pool's.  With
+		 * GFP_NOIO mempool_alloc() waits for a page, it never fails.
+		 */
 		mutex_lock(lock);
 		sb_bounce_fill(bio, pool, wlen, 0, GFP_NOIO);
 		mutex_unlock(lock);
