@@ -25,7 +25,16 @@ assert c["logical_write_ios"] == 1000 and c["physical_write_ios"] == 1000, c
 assert c["logical_write_bytes"] == 4096000 == c["physical_write_bytes"], c
 assert d["amplification"] == {"bytes": 1.0, "ops": 1.0}, d["amplification"]
 assert d["inflight_max"] == sysfs["inflight_max"] >= 1, d["inflight_max"]
-assert d["latency_ns"]["logical"]["p50"] > 0 and d["latency_ns"]["physical"]["p99"] > 0, d
+# A clock of jiffies (the debug kernel has no ACPI, so no HPET or PM
+# timer, and marks the TSC of a TCG guest unstable: refined-jiffies)
+# reads a 4 KiB write that does not cross a tick as 0 ns, so there the
+# median may be 0 (debug kernel, full tier: p50 0, p99 8.1 ms).
+lat = d["latency_ns"]
+cs = open("/sys/devices/system/clocksource/clocksource0/current_clocksource").read().strip()
+if "jiffies" in cs:
+    assert lat["logical"]["p99"] > 0 and lat["physical"]["p99"] > 0, (cs, lat)
+else:
+    assert lat["logical"]["p50"] > 0 and lat["physical"]["p99"] > 0, (cs, lat)
 PY
 out=$("$SB" stat "stackblk$SB_IDX") || fail "stackblk stat failed"
 info "$out"
