@@ -306,9 +306,10 @@ static void sb_bounce_free(struct sb_dev *dev, struct bio *bb)
 
 	for (i = 0; i < bb->bi_vcnt; i++) {
 		struct page *page = bb->bi_io_vec[i].bv_page;
+		struct folio *folio = page_folio(page);
 
-		if (folio_test_large(page_folio(page)))
-			folio_put(page_folio(page));
+		if (folio_test_large(folio))
+			folio_put(folio);
 		else
 			mempool_free(page, pool);
 	}
