@@ -147,7 +147,12 @@ EOS
 # of a multi-controller subsystem (CMIC), and Linux would make nvme0n1 a
 # multipath head over a hidden nvme0c0n1 (6.1's head keeps no I/O
 # statistics); without multipath nvme0n1 is the namespace, as under 7.2.
-append="console=ttyS0 panic=-1 rdinit=/init printk.devkmsg=on mitigations=off nvme_core.multipath=N"
+# tsc=reliable: TCG's TSC is one virtual clock for every vCPU, yet 6.1 (any
+# guest with more than one CPU) and 6.12 (more than one socket, as the
+# debug guest has) take a non-Intel CPU without constant TSC for
+# unsynchronized and fall to HPET MMIO reads or to jiffies; and a loaded
+# host would trip the clocksource watchdog (docs/testing.md, "Which clock").
+append="console=ttyS0 panic=-1 rdinit=/init printk.devkmsg=on mitigations=off nvme_core.multipath=N tsc=reliable"
 # shellcheck disable=SC2206
 extra_args=($extra)
 [ -z "$plugin" ] || extra_args+=(-plugin "$plugin")
