@@ -19,7 +19,7 @@
 # device under test in that window (its /sys/block/<dev>/stat); report.py
 # divides one by the other (CPU per I/O).
 #
-# Environment: BENCH_PLAN=full|quick|crypt|collect|passthrough|stackers|batch|peers (default
+# Environment: BENCH_PLAN=full|quick|crypt|collect|passthrough|stackers|wbt|batch|peers (default
 # full; peers = no stackblk), BENCH_REPS (3), BENCH_RUNTIME (3 s,
 # time_based), BENCH_RAMP (1 s), BENCH_CRYPT_SS (4096: the crypt sector
 # size of stackblk's crypt stage and dm-crypt alike).
@@ -195,6 +195,9 @@ contender_up() {
 	raw) DEV=$BK ;;
 	sb|sbbpf|sbblk) sb_up b ;;
 	sboff) sb_up b && echo 0 >$COLLECT ;;
+	# writeback throttling off on stackblk's own queue (the backing keeps
+	# its own): what wbt costs a blk-mq stacker that dm-linear has not
+	sbnowbt) sb_up b && echo 0 >"/sys/block/${DEV#/dev/}/queue/wbt_lat_usec" ;;
 	sbc)
 		[ $CRYPT_OK = 1 ] || return 2
 		if ! sb_up b stages=crypt crypt_sector_size=$CRYPT_SS crypt_key=$KEY; then
@@ -243,7 +246,7 @@ contender_down() {
 	case ${1%-base} in
 	raw) ;;
 	sboff) echo 1 >$COLLECT; sb_down b ;;
-	sb|sbc|sbbpf|sbblk) sb_down b ;;
+	sb|sbc|sbbpf|sbblk|sbnowbt) sb_down b ;;
 	dml) dm_down bl ;;
 	dmmp) dm_down bm ;;
 	dmc|dmcnq) dm_down bc ;;
@@ -456,6 +459,13 @@ stackers)	# stackblk beside both kinds of in-tree stacking: bio-based
 	scenario null0 rr4k-qd32 io_uring "${PASS[@]}" dmmp
 	scenario null0 rr4k-qd32 libaio "${PASS[@]}" dmmp
 	scenario null0 rr4k-qd1 libaio "${PASS[@]}" dmmp
+	backing_down null0
+	;;
+wbt)	# writeback throttling on stackblk's queue: on (default) and off
+	backing_up null0
+	scenario null0 rr4k-qd32 io_uring "${PASS[@]}" sbnowbt
+	scenario null0 rr4k-qd1 io_uring "${PASS[@]}" sbnowbt
+	scenario null0 rw4k-qd32 io_uring sb sbnowbt dml
 	backing_down null0
 	;;
 batch)	# submission batches (->queue_rqs()): the NVMe backing and null_blk

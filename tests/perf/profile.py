@@ -13,9 +13,9 @@ second marker.  A block is charged to the symbol it starts in.
 
 For each scenario it prints, for every contender, the functions that cost
 the most instructions per I/O (over all its reps: instructions / I/Os),
-then, for each stackblk contender against each other contender, the
-functions whose cost differs most: where the extra instructions of one
-against the other go.  The TCG analogue of callgrind's inclusive-free flat
+then, for each stackblk contender against each peer, its base and (for a
+variant such as sboff) plain sb, the functions whose cost differs most:
+where the extra instructions of one against the other go.  The TCG analogue of callgrind's inclusive-free flat
 profile, and as repeatable: two runs of one contender agree to a few
 instructions per I/O on the functions that matter.
 """
@@ -48,6 +48,16 @@ def read_prof(path):
             a, n, e = line.split()
             cur.append((int(a, 16), int(n), int(e)))
     return dumps
+
+
+def compared(c, o):
+    """Is stackblk contender @c's difference from @o printed?  Against every
+    peer, its own base, and a variant (sboff, sbnowbt...) against plain sb."""
+    if o == c:
+        return False
+    if not o.startswith("sb"):
+        return True
+    return o == c + "-base" or (o == "sb" and not c.endswith("-base"))
 
 
 def main():
@@ -114,7 +124,7 @@ def main():
             if not c.startswith("sb"):
                 continue
             for o in conts:
-                if o == c or (o.startswith("sb") and o != c + "-base"):
+                if not compared(c, o):
                     continue
                 d = collections.Counter()
                 for s in set(per_io[c]) | set(per_io[o]):
