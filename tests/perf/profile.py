@@ -15,9 +15,10 @@ For each scenario it prints, for every contender, the functions that cost
 the most instructions per I/O (over all its reps: instructions / I/Os),
 then, for each stackblk contender against each peer, its base and (for a
 variant such as sboff) plain sb, the functions whose cost differs most:
-where the extra instructions of one against the other go.  The TCG analogue of callgrind's inclusive-free flat
-profile, and as repeatable: two runs of one contender agree to a few
-instructions per I/O on the functions that matter.
+where the extra instructions of one against the other go.  The TCG
+analogue of callgrind's inclusive-free flat profile, and as repeatable:
+two runs of one contender agree to a few instructions per I/O on the
+functions that matter.
 """
 import argparse
 import bisect

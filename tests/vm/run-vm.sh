@@ -150,8 +150,8 @@ EOS
 # tsc=reliable: TCG's TSC is one virtual clock for every vCPU, yet 6.1 (any
 # guest with more than one CPU) and 6.12 (more than one socket, as the
 # debug guest has) take a non-Intel CPU without constant TSC for
-# unsynchronized and fall to HPET MMIO reads or to jiffies; and a loaded
-# host would trip the clocksource watchdog (docs/testing.md, "Which clock").
+# unsynchronized and fall to HPET MMIO reads or to jiffies (docs/testing.md,
+# "Which clock").  It also turns off the clocksource watchdog.
 append="console=ttyS0 panic=-1 rdinit=/init printk.devkmsg=on mitigations=off nvme_core.multipath=N tsc=reliable"
 # shellcheck disable=SC2206
 extra_args=($extra)
