@@ -160,16 +160,18 @@ static int sb_crypt_one(struct sb_dev *dev, struct sb_crypt_req *cr,
 {
 	u32 cs = dev->sc.crypt_sector_size;
 	struct skcipher_request *req = &cr->req;
-	struct scatterlist src, dst;
+	struct scatterlist src, dst, *d = &src;
 	u8 iv[SB_CRYPT_IV_SIZE];
 
 	sg_init_table(&src, 1);
 	sg_set_page(&src, sp, cs, so);
-	sg_init_table(&dst, 1);
-	sg_set_page(&dst, dp, cs, dof);
+	if (dp != sp || dof != so) {
+		d = &dst;
+		sg_init_table(d, 1);
+		sg_set_page(d, dp, cs, dof);
+	}
 	sb_plain64_iv(iv, pos, cs, dev->sc.crypt_iv_large_sectors);
-	skcipher_request_set_crypt(req, &src, sp == dp && so == dof ? &src : &dst,
-				   cs, iv);
+	skcipher_request_set_crypt(req, &src, d, cs, iv);
 	return crypto_wait_req(encrypt ? crypto_skcipher_encrypt(req) :
 				crypto_skcipher_decrypt(req), &cr->wait);
 }
@@ -278,24 +280,40 @@ static void sb_walk_add_one(struct sb_walk *w, struct page *page, u32 off,
 		w->err = -EIO;	/* not with one bio_vec per counted piece */
 }
 
-static void sb_walk_decrypt(struct sb_walk *w, struct page *page, u32 off,
-			    u32 n)
-{
-	struct sb_dev *dev = w->leader->dev;
-	u32 cs = dev->sc.crypt_sector_size, k;
-
-	for (k = 0; k < n && !w->err; k += cs)
-		w->err = sb_crypt_one(dev, w->creq, page, off + k, page,
-				      off + k, w->pos + k, false);
-	w->pos += n;
-}
-
-/* Decrypt a completed direct read in place, in the caller's pages. */
+/*
+ * Decrypt a completed direct read in place, in the caller's pages.  The
+ * bio is our own (sb_data_bio()) and its bio_vecs are the caller's pieces,
+ * merged where they touch: each piece whole crypt sectors in one page
+ * (sb_walk_check()), so every crypt sector from the start of a bio_vec on
+ * lies in one page, and the requests need no second walk (dm-crypt, too,
+ * decrypts from the bio it read into).
+ */
 static int sb_crypt_read_direct_done(struct sb_crypt_bio *cb)
 {
-	struct sb_walk w = { .leader = cb->sbio.cmd };
+	struct bio *bio = &cb->sbio.bio;
+	struct sb_dev *dev = cb->sbio.cmd->dev;
+	struct sb_crypt_req *cr = sb_crypt_req_get(dev);
+	u32 cs = dev->sc.crypt_sector_size;
+	u64 pos = cb->dpos;
+	unsigned short i;
+	int err = 0;
 
-	return sb_crypt_walk(&w, cb->dpos, cb->dlen, sb_walk_decrypt);
+	for (i = 0; i < bio->bi_vcnt && !err; i++) {
+		const struct bio_vec *bv = &bio->bi_io_vec[i];
+		u32 k;
+
+		for (k = 0; k < bv->bv_len && !err; k += cs, pos += cs) {
+			u32 off = bv->bv_offset + k;
+			struct page *page = nth_page(bv->bv_page,
+						     off >> PAGE_SHIFT);
+
+			off &= ~PAGE_MASK;
+			err = sb_crypt_one(dev, cr, page, off, page, off, pos,
+					   false);
+		}
+	}
+	sb_crypt_req_put(dev, cr);
+	return err;
 }
 
 static void sb_bounce_free(struct sb_dev *dev, struct bio *bb)
