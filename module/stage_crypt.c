@@ -27,8 +27,9 @@
  * read and decrypted first, completed with the caller's bytes and encrypted
  * in place) and written; the caller's pages are never modified.  A read
  * piece of whole crypt sectors, each in one piece of caller memory, is read
- * into the caller's pages and decrypted there in place (as dm-crypt does);
- * any other read piece is read into bounce pages, decrypted and copied out.
+ * into the caller's pages and decrypted there in place (as dm-crypt does:
+ * a clone of the caller's bio when the piece lies in one); any other read
+ * piece is read into bounce pages, decrypted and copied out.
  *
  * Decryption runs where the backing completion arrives when that is task
  * context (a backing that completes in its submitter, or in a work item);
@@ -80,6 +81,7 @@ struct sb_crypt_bio {
 	u32 dlen;			/* bytes of caller data in it */
 	u32 wlen;			/* bytes of the bio */
 	bool direct;			/* a read into the caller's pages */
+	struct bvec_iter iter;		/* direct: the data, as submitted */
 	struct work_struct work;	/* read decryption out of interrupt */
 	struct sb_bio sbio;		/* last: ends with the bio */
 };
@@ -281,36 +283,30 @@ static void sb_walk_add_one(struct sb_walk *w, struct page *page, u32 off,
 }
 
 /*
- * Decrypt a completed direct read in place, in the caller's pages.  The
- * bio is our own (sb_data_bio()) and its bio_vecs are the caller's pieces,
- * merged where they touch: each piece whole crypt sectors in one page
- * (sb_walk_check()), so every crypt sector from the start of a bio_vec on
- * lies in one page, and the requests need no second walk (dm-crypt, too,
- * decrypts from the bio it read into).
+ * Decrypt a completed direct read in place, in the caller's pages: the
+ * bio's data as it was submitted (cb->iter), a page at a time, each page's
+ * piece whole crypt sectors (sb_crypt_read_direct()), as dm-crypt
+ * decrypts from the bio it read into.
  */
 static int sb_crypt_read_direct_done(struct sb_crypt_bio *cb)
 {
-	struct bio *bio = &cb->sbio.bio;
 	struct sb_dev *dev = cb->sbio.cmd->dev;
 	struct sb_crypt_req *cr = sb_crypt_req_get(dev);
 	u32 cs = dev->sc.crypt_sector_size;
 	u64 pos = cb->dpos;
-	unsigned short i;
+	struct bvec_iter iter;
+	struct bio_vec bv;
 	int err = 0;
 
-	for (i = 0; i < bio->bi_vcnt && !err; i++) {
-		const struct bio_vec *bv = &bio->bi_io_vec[i];
+	__bio_for_each_segment(bv, &cb->sbio.bio, iter, cb->iter) {
 		u32 k;
 
-		for (k = 0; k < bv->bv_len && !err; k += cs, pos += cs) {
-			u32 off = bv->bv_offset + k;
-			struct page *page = nth_page(bv->bv_page,
-						     off >> PAGE_SHIFT);
-
-			off &= ~PAGE_MASK;
-			err = sb_crypt_one(dev, cr, page, off, page, off, pos,
+		for (k = 0; k < bv.bv_len && !err; k += cs, pos += cs)
+			err = sb_crypt_one(dev, cr, bv.bv_page, bv.bv_offset + k,
+					   bv.bv_page, bv.bv_offset + k, pos,
 					   false);
-		}
+		if (err)
+			break;
 	}
 	sb_crypt_req_put(dev, cr);
 	return err;
@@ -488,6 +484,80 @@ static void sb_crypt_end_io(struct bio *bio)
 }
 
 /*
+ * A direct read of [@p, @pe) within one bio of a request (the usual case):
+ * a clone of that bio trimmed to the piece, sharing the caller's bio_vecs,
+ * as dm-crypt reads.  NULL if the piece spans bios, or the clone cannot be
+ * made, or a page of it does not hold whole crypt sectors.
+ */
+static struct bio *sb_crypt_read_clone(struct sb_cmd *leader, u64 p, u64 pe)
+{
+	struct sb_dev *dev = leader->dev;
+	u32 cs = dev->sc.crypt_sector_size;
+	struct bvec_iter iter;
+	struct bio_vec bv;
+	struct bio *src, *bio;
+	struct sb_cmd *c;
+	u64 cur;
+
+	for (c = leader; c; c = c->next) {
+		struct request *rq = blk_mq_rq_from_pdu(c);
+
+		cur = (u64)blk_rq_pos(rq) << SECTOR_SHIFT;
+		if (cur + blk_rq_bytes(rq) <= p)
+			continue;
+		__rq_for_each_bio(src, rq) {
+			if (cur + src->bi_iter.bi_size > p)
+				goto found;
+			cur += src->bi_iter.bi_size;
+		}
+		return NULL;
+	}
+	return NULL;
+found:
+	if (pe > cur + src->bi_iter.bi_size)
+		return NULL;
+	/* cloned with no bdev: one blkcg association, here (sb_forward()) */
+	bio = bio_alloc_clone(NULL, src, GFP_NOIO, &dev->bs);
+	if (!bio)
+		return NULL;
+	bio->bi_bdev = dev->bdev;
+	sb_bio_clone_blkg(bio, src);
+	bio->bi_opf = sb_piece_opf(leader);
+	bio_trim(bio, (p - cur) >> SECTOR_SHIFT, (pe - p) >> SECTOR_SHIFT);
+	bio_for_each_segment(bv, bio, iter) {
+		if (bv.bv_len & (cs - 1)) {
+			bio_put(bio);
+			return NULL;
+		}
+	}
+	return bio;
+}
+
+/*
+ * A direct read of [@p, @pe) over several bios (a unit of merged
+ * requests): a bio of its own, the caller's pieces added one by one.
+ * NULL if a piece does not hold whole crypt sectors, or there are too
+ * many for one bio.
+ */
+static struct bio *sb_crypt_read_gather(struct sb_cmd *leader, u64 p, u64 pe)
+{
+	struct sb_walk w = { .leader = leader, .pos = p };
+
+	sb_unit_walk(leader, p, pe - p, sb_walk_check, &w);
+	if (w.err || w.nsegs > BIO_MAX_VECS)
+		return NULL;
+	w.pos = p;
+	w.opf = sb_piece_opf(leader);
+	w.bio = sb_data_bio(&w);
+	sb_unit_walk(leader, p, pe - p, sb_walk_add_one, &w);
+	if (w.err) {
+		bio_put(w.bio);
+		return NULL;
+	}
+	return w.bio;
+}
+
+/*
  * A read of whole crypt sectors, each in one piece of the caller's memory
  * (the usual case: aligned buffers), goes straight into the caller's pages
  * and is decrypted there in place when it completes, as dm-crypt reads: no
@@ -496,27 +566,21 @@ static void sb_crypt_end_io(struct bio *bio)
 static bool sb_crypt_read_direct(struct sb_cmd *leader, u64 p, u64 pe)
 {
 	u32 cs = leader->dev->sc.crypt_sector_size;
-	struct sb_walk w = { .leader = leader, .pos = p };
 	struct sb_crypt_bio *cb;
+	struct bio *bio;
 
 	if ((p | pe) & (cs - 1))
 		return false;
-	sb_unit_walk(leader, p, pe - p, sb_walk_check, &w);
-	if (w.err || w.nsegs > BIO_MAX_VECS)
+	bio = sb_crypt_read_clone(leader, p, pe) ?:
+	      sb_crypt_read_gather(leader, p, pe);
+	if (!bio)
 		return false;
-	w.pos = p;
-	w.opf = sb_piece_opf(leader);
-	w.bio = sb_data_bio(&w);
-	sb_unit_walk(leader, p, pe - p, sb_walk_add_one, &w);
-	if (w.err) {
-		bio_put(w.bio);
-		return false;
-	}
-	cb = sb_cbio(w.bio);
+	cb = sb_cbio(bio);
 	cb->direct = true;
 	cb->dpos = p;
 	cb->dlen = pe - p;
-	sb_backing_submit(leader, w.bio, sb_crypt_end_io);
+	cb->iter = bio->bi_iter;
+	sb_backing_submit(leader, bio, sb_crypt_end_io);
 	return true;
 }
 
