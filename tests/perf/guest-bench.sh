@@ -19,7 +19,7 @@
 # device under test in that window (its /sys/block/<dev>/stat); report.py
 # divides one by the other (CPU per I/O).
 #
-# Environment: BENCH_PLAN=full|quick|crypt|collect|passthrough|stackers|wbt|batch|peers (default
+# Environment: BENCH_PLAN=full|quick|crypt|collect|passthrough|split|stackers|wbt|batch|peers (default
 # full; peers = no stackblk), BENCH_REPS (3), BENCH_RUNTIME (3 s,
 # time_based), BENCH_RAMP (1 s), BENCH_CRYPT_SS (4096: the crypt sector
 # size of stackblk's crypt stage and dm-crypt alike).
@@ -198,6 +198,9 @@ contender_up() {
 	# writeback throttling off on stackblk's own queue (the backing keeps
 	# its own): what wbt costs a blk-mq stacker that dm-linear has not
 	sbnowbt) sb_up b && echo 0 >"/sys/block/${DEV#/dev/}/queue/wbt_lat_usec" ;;
+	# the split stage alone, at the default 64 KiB boundary: a 4 KiB
+	# I/O is one piece, a 128 KiB one two
+	sbs) sb_up b stages=split split_boundary=65536 ;;
 	sbc)
 		[ $CRYPT_OK = 1 ] || return 2
 		if ! sb_up b stages=crypt crypt_sector_size=$CRYPT_SS crypt_key=$KEY; then
@@ -246,7 +249,7 @@ contender_down() {
 	case ${1%-base} in
 	raw) ;;
 	sboff) echo 1 >$COLLECT; sb_down b ;;
-	sb|sbc|sbbpf|sbblk|sbnowbt) sb_down b ;;
+	sb|sbc|sbs|sbbpf|sbblk|sbnowbt) sb_down b ;;
 	dml) dm_down bl ;;
 	dmmp) dm_down bm ;;
 	dmc|dmcnq) dm_down bc ;;
@@ -449,6 +452,13 @@ passthrough)	# the passthrough goals only (before/after a data path change)
 	backing_up null0
 	scenario null0 rr4k-qd32 io_uring "${PASS[@]}"
 	scenario null0 rr4k-qd1 io_uring "${PASS[@]}"
+	backing_down null0
+	;;
+split)	# the split stage beside passthrough and dm-linear (a split step)
+	backing_up null0
+	scenario null0 rr4k-qd32 io_uring sb sbs dml
+	scenario null0 sw128k-qd8 io_uring sb sbs dml
+	scenario null0 sr128k-qd8 io_uring sb sbs dml
 	backing_down null0
 	;;
 stackers)	# stackblk beside both kinds of in-tree stacking: bio-based
