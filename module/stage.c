@@ -173,6 +173,54 @@ void sb_unit_walk(struct sb_cmd *leader, u64 dpos, u32 len, sb_walk_fn fn,
 	}
 }
 
+/**
+ * sb_piece_clone - the unit's bytes [@p, @pe) as a clone of the bio holding them
+ * @leader: the unit
+ * @p: first backing byte of the piece
+ * @pe: its end
+ *
+ * A clone of the one bio of the unit's requests that holds the whole
+ * piece, trimmed to it (as bio_split() makes one): it shares the caller's
+ * bio_vecs, so no page is walked or added.  It has the piece's flags and
+ * is associated with the source's blkcg once (sb_forward()).  NULL if the
+ * piece spans bios (merged requests, or a request of several bios) or
+ * the clone cannot be made (an integrity or crypt context): the caller
+ * then gathers the piece into a bio of its own (sb_data_bio()).
+ */
+struct bio *sb_piece_clone(struct sb_cmd *leader, u64 p, u64 pe)
+{
+	struct sb_dev *dev = leader->dev;
+	struct bio *src, *bio;
+	struct sb_cmd *c;
+	u64 cur;
+
+	for (c = leader; c; c = c->next) {
+		struct request *rq = blk_mq_rq_from_pdu(c);
+
+		cur = (u64)blk_rq_pos(rq) << SECTOR_SHIFT;
+		if (cur + blk_rq_bytes(rq) <= p)
+			continue;
+		__rq_for_each_bio(src, rq) {
+			if (cur + src->bi_iter.bi_size > p)
+				goto found;
+			cur += src->bi_iter.bi_size;
+		}
+		return NULL;
+	}
+	return NULL;
+found:
+	if (pe > cur + src->bi_iter.bi_size)
+		return NULL;
+	bio = bio_alloc_clone(NULL, src, GFP_NOIO, &dev->bs);
+	if (!bio)
+		return NULL;
+	bio->bi_bdev = dev->bdev;
+	sb_bio_clone_blkg(bio, src);
+	bio->bi_opf = sb_piece_opf(leader);
+	bio_trim(bio, (p - cur) >> SECTOR_SHIFT, (pe - p) >> SECTOR_SHIFT);
+	return bio;
+}
+
 /* A bio for w->nsegs pieces of caller memory at backing byte w->pos. */
 struct bio *sb_data_bio(struct sb_walk *w)
 {
@@ -290,13 +338,21 @@ static void sb_walk_add(struct sb_walk *w, struct page *page, u32 off, u32 n)
 	w->nsegs--;
 }
 
-/* Submit [@p, @pe) of the unit on the caller's pages. */
+/*
+ * Submit [@p, @pe) of the unit on the caller's pages: a clone of the bio
+ * holding it, else a bio gathered from the pieces.
+ */
 static void sb_plain_piece(struct sb_cmd *leader, u64 p, u64 pe)
 {
 	struct sb_walk w = {
 		.leader = leader, .opf = sb_piece_opf(leader), .pos = p,
 	};
 
+	w.bio = sb_piece_clone(leader, p, pe);
+	if (w.bio) {
+		sb_backing_submit(leader, w.bio, sb_unit_end_io);
+		return;
+	}
 	sb_unit_walk(leader, p, pe - p, sb_walk_count, &w);
 	w.bio = sb_data_bio(&w);
 	sb_unit_walk(leader, p, pe - p, sb_walk_add, &w);

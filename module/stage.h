@@ -35,6 +35,7 @@ typedef void (*sb_walk_fn)(struct sb_walk *w, struct page *page, u32 off,
 
 void sb_unit_walk(struct sb_cmd *leader, u64 dpos, u32 len, sb_walk_fn fn,
 		  struct sb_walk *w);
+struct bio *sb_piece_clone(struct sb_cmd *leader, u64 p, u64 pe);
 struct bio *sb_data_bio(struct sb_walk *w);
 blk_opf_t sb_piece_opf(struct sb_cmd *leader);
 void sb_unit_put(struct sb_cmd *leader);

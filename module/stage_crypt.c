@@ -484,56 +484,6 @@ static void sb_crypt_end_io(struct bio *bio)
 }
 
 /*
- * A direct read of [@p, @pe) within one bio of a request (the usual case):
- * a clone of that bio trimmed to the piece, sharing the caller's bio_vecs,
- * as dm-crypt reads.  NULL if the piece spans bios, or the clone cannot be
- * made, or a page of it does not hold whole crypt sectors.
- */
-static struct bio *sb_crypt_read_clone(struct sb_cmd *leader, u64 p, u64 pe)
-{
-	struct sb_dev *dev = leader->dev;
-	u32 cs = dev->sc.crypt_sector_size;
-	struct bvec_iter iter;
-	struct bio_vec bv;
-	struct bio *src, *bio;
-	struct sb_cmd *c;
-	u64 cur;
-
-	for (c = leader; c; c = c->next) {
-		struct request *rq = blk_mq_rq_from_pdu(c);
-
-		cur = (u64)blk_rq_pos(rq) << SECTOR_SHIFT;
-		if (cur + blk_rq_bytes(rq) <= p)
-			continue;
-		__rq_for_each_bio(src, rq) {
-			if (cur + src->bi_iter.bi_size > p)
-				goto found;
-			cur += src->bi_iter.bi_size;
-		}
-		return NULL;
-	}
-	return NULL;
-found:
-	if (pe > cur + src->bi_iter.bi_size)
-		return NULL;
-	/* cloned with no bdev: one blkcg association, here (sb_forward()) */
-	bio = bio_alloc_clone(NULL, src, GFP_NOIO, &dev->bs);
-	if (!bio)
-		return NULL;
-	bio->bi_bdev = dev->bdev;
-	sb_bio_clone_blkg(bio, src);
-	bio->bi_opf = sb_piece_opf(leader);
-	bio_trim(bio, (p - cur) >> SECTOR_SHIFT, (pe - p) >> SECTOR_SHIFT);
-	bio_for_each_segment(bv, bio, iter) {
-		if (bv.bv_len & (cs - 1)) {
-			bio_put(bio);
-			return NULL;
-		}
-	}
-	return bio;
-}
-
-/*
  * A direct read of [@p, @pe) over several bios (a unit of merged
  * requests): a bio of its own, the caller's pieces added one by one.
  * NULL if a piece does not hold whole crypt sectors, or there are too
@@ -561,20 +511,33 @@ static struct bio *sb_crypt_read_gather(struct sb_cmd *leader, u64 p, u64 pe)
  * A read of whole crypt sectors, each in one piece of the caller's memory
  * (the usual case: aligned buffers), goes straight into the caller's pages
  * and is decrypted there in place when it completes, as dm-crypt reads: no
- * bounce pages and no copy.  False if the read does not qualify.
+ * bounce pages and no copy.  It is a clone of the caller's bio when the
+ * piece lies in one (each page of it must then hold whole crypt sectors),
+ * else gathered.  False if the read does not qualify.
  */
 static bool sb_crypt_read_direct(struct sb_cmd *leader, u64 p, u64 pe)
 {
 	u32 cs = leader->dev->sc.crypt_sector_size;
 	struct sb_crypt_bio *cb;
+	struct bvec_iter iter;
+	struct bio_vec bv;
 	struct bio *bio;
 
 	if ((p | pe) & (cs - 1))
 		return false;
-	bio = sb_crypt_read_clone(leader, p, pe) ?:
-	      sb_crypt_read_gather(leader, p, pe);
-	if (!bio)
-		return false;
+	bio = sb_piece_clone(leader, p, pe);
+	if (bio) {
+		bio_for_each_segment(bv, bio, iter) {
+			if (bv.bv_len & (cs - 1)) {
+				bio_put(bio);
+				return false;
+			}
+		}
+	} else {
+		bio = sb_crypt_read_gather(leader, p, pe);
+		if (!bio)
+			return false;
+	}
 	cb = sb_cbio(bio);
 	cb->direct = true;
 	cb->dpos = p;
