@@ -24,6 +24,8 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bio.h>
+#include <linux/blk-crypto.h>
+#include <linux/blk-integrity.h>
 #include <linux/blk-mq.h>
 #include <linux/workqueue.h>
 
@@ -183,9 +185,11 @@ void sb_unit_walk(struct sb_cmd *leader, u64 dpos, u32 len, sb_walk_fn fn,
  * piece, trimmed to it (as bio_split() makes one): it shares the caller's
  * bio_vecs, so no page is walked or added.  It has the piece's flags and
  * is associated with the source's blkcg once (sb_forward()).  NULL if the
- * piece spans bios (merged requests, or a request of several bios) or
- * the clone cannot be made (an integrity or crypt context): the caller
- * then gathers the piece into a bio of its own (sb_data_bio()).
+ * piece spans bios (merged requests, or a request of several bios), or
+ * the bio has an integrity or inline-crypt context (stackblk registers
+ * neither, so none should come; a clone would carry it to the backing,
+ * and with the piece's flags REQ_INTEGRITY would go and the payload leak):
+ * the caller then gathers the piece into a bio of its own (sb_data_bio()).
  */
 struct bio *sb_piece_clone(struct sb_cmd *leader, u64 p, u64 pe)
 {
@@ -209,7 +213,8 @@ struct bio *sb_piece_clone(struct sb_cmd *leader, u64 p, u64 pe)
 	}
 	return NULL;
 found:
-	if (pe > cur + src->bi_iter.bi_size)
+	if (pe > cur + src->bi_iter.bi_size || bio_integrity(src) ||
+	    bio_has_crypt_ctx(src))
 		return NULL;
 	bio = bio_alloc_clone(NULL, src, GFP_NOIO, &dev->bs);
 	if (!bio)
