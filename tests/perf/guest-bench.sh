@@ -19,7 +19,7 @@
 # device under test in that window (its /sys/block/<dev>/stat); report.py
 # divides one by the other (CPU per I/O).
 #
-# Environment: BENCH_PLAN=full|quick|crypt|collect|passthrough|split|stackers|wbt|batch|peers (default
+# Environment: BENCH_PLAN=full|quick|crypt|collect|passthrough|split|stackers|wbt|batch|nvmecrypt|peers (default
 # full; peers = no stackblk), BENCH_REPS (3), BENCH_RUNTIME (3 s,
 # time_based), BENCH_RAMP (1 s), BENCH_CRYPT_SS (4096: the crypt sector
 # size of stackblk's crypt stage and dm-crypt alike).
@@ -264,6 +264,7 @@ wl_args() {	# workload[@tag] -> fio arguments
 	# 16 I/Os per io_uring_enter()/io_submit(): one plug, ->queue_rqs()
 	rr4k-qd32b16) echo "--rw=randread --bs=4k --iodepth=32 --iodepth_batch_submit=16 --iodepth_batch_complete_min=1 --numjobs=$NCPU" ;;
 	rw4k-qd32) echo "--rw=randwrite --bs=4k --iodepth=32 --numjobs=1" ;;
+	rw4k-qd32b16) echo "--rw=randwrite --bs=4k --iodepth=32 --iodepth_batch_submit=16 --iodepth_batch_complete_min=1 --numjobs=1" ;;
 	sr128k-qd8) echo "--rw=read --bs=128k --iodepth=8 --numjobs=1" ;;
 	sw128k-qd8) echo "--rw=write --bs=128k --iodepth=8 --numjobs=1" ;;
 	*) die "unknown workload $1" ;;
@@ -485,6 +486,13 @@ batch)	# submission batches (->queue_rqs()): the NVMe backing and null_blk
 		scenario $b rr4k-qd32 io_uring "${PASS[@]}"
 		backing_down $b
 	done
+	;;
+nvmecrypt)	# crypt on the NVMe backing, one I/O per io_uring_enter() (fio's
+	# default) and 16: where dm-crypt's write thread submits in batches
+	backing_up nvme
+	scenario nvme rw4k-qd32 io_uring "${CRYPT[@]}"
+	scenario nvme rw4k-qd32b16 io_uring "${CRYPT[@]}"
+	backing_down nvme
 	;;
 peers)	# harness check without stackblk: the peers only
 	backing_up null0

@@ -45,6 +45,7 @@ WORKLOADS = {
     "rr4k-qd32": "4k randread QD32 x{n}j",
     "rr4k-qd32b16": "4k randread QD32 x{n}j, 16 per submit",
     "rw4k-qd32": "4k randwrite QD32 x1j",
+    "rw4k-qd32b16": "4k randwrite QD32 x1j, 16 per submit",
     "sr128k-qd8": "128k seq read QD8 x1j",
     "sw128k-qd8": "128k seq write QD8 x1j",
 }
