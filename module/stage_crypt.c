@@ -78,7 +78,7 @@
 struct sb_crypt_bio {
 	u64 wpos;			/* backing byte offset of the bio */
 	u64 dpos;			/* backing byte offset of the data */
-	u32 dlen;			/* bytes of caller data in it */
+	u32 dlen;			/* bounce: bytes of caller data in it */
 	u32 wlen;			/* bytes of the bio */
 	bool direct;			/* a read into the caller's pages */
 	struct bvec_iter iter;		/* direct: the data, as submitted */
@@ -541,7 +541,6 @@ static bool sb_crypt_read_direct(struct sb_cmd *leader, u64 p, u64 pe)
 	cb = sb_cbio(bio);
 	cb->direct = true;
 	cb->dpos = p;
-	cb->dlen = pe - p;
 	cb->iter = bio->bi_iter;
 	sb_backing_submit(leader, bio, sb_crypt_end_io);
 	return true;
