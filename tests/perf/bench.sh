@@ -180,11 +180,15 @@ report=$results/$date-$kver
 [ "$smp" = 2 ] || report=$report-smp$smp
 [ "$css" = 4096 ] || report=$report-cs$css
 [ -z "$base" ] || report=$report-ab
+# TCG's threading changes what a CPU second is (tests/perf/README.md)
+tcg=${STACKBLK_TCG_THREAD:-single}
+[ "$tcg" = single ] || report=$report-tcg$tcg
 cmd="make bench"
 [ "$plan" = full ] && [ "$reps" = 3 ] && [ "$runtime" = 3 ] && [ -z "$base" ] && [ "$smp" = 2 ] && [ "$css" = 4096 ] ||
 	cmd="tests/perf/bench.sh --plan $plan --reps $reps --runtime $runtime${base:+ --src $srcdesc --base $basedesc}"
 [ "$smp" = 2 ] || cmd="$cmd --smp $smp"
 [ "$css" = 4096 ] || cmd="$cmd --crypt-sector $css"
+[ "$tcg" = single ] || cmd="STACKBLK_TCG_THREAD=$tcg $cmd"
 python3 tests/perf/report.py "$OUT" "$report.md" "$report.svg" --wall $(($(date +%s) - START)) --cmd "$cmd"
 if [ "$profile" = 1 ]; then
 	python3 tests/perf/profile.py "$OUT" --cmd "$cmd --profile" >"$report-profile.md"
