@@ -19,7 +19,7 @@
 # device under test in that window (its /sys/block/<dev>/stat); report.py
 # divides one by the other (CPU per I/O).
 #
-# Environment: BENCH_PLAN=full|quick|crypt|collect|passthrough|split|stackers|wbt|batch|nvmecrypt|peers (default
+# Environment: BENCH_PLAN=full|quick|crypt|collect|passthrough|split|stackers|wbt|batch|nvmecrypt|cryptbounce|peers (default
 # full; peers = no stackblk), BENCH_REPS (3), BENCH_RUNTIME (3 s,
 # time_based), BENCH_RAMP (1 s), BENCH_CRYPT_SS (4096: the crypt sector
 # size of stackblk's crypt stage and dm-crypt alike).
@@ -263,6 +263,8 @@ wl_args() {	# workload[@tag] -> fio arguments
 	rr4k-qd32) echo "--rw=randread --bs=4k --iodepth=32 --numjobs=$NCPU" ;;
 	# 16 I/Os per io_uring_enter()/io_submit(): one plug, ->queue_rqs()
 	rr4k-qd32b16) echo "--rw=randread --bs=4k --iodepth=32 --iodepth_batch_submit=16 --iodepth_batch_complete_min=1 --numjobs=$NCPU" ;;
+	# buffers 512 bytes into a page: not whole 4096-byte crypt sectors
+	rr4k-qd32u) echo "--rw=randread --bs=4k --iodepth=32 --iomem_align=512 --numjobs=$NCPU" ;;
 	rw4k-qd32) echo "--rw=randwrite --bs=4k --iodepth=32 --numjobs=1" ;;
 	rw4k-qd32b16) echo "--rw=randwrite --bs=4k --iodepth=32 --iodepth_batch_submit=16 --iodepth_batch_complete_min=1 --numjobs=1" ;;
 	sr128k-qd8) echo "--rw=read --bs=128k --iodepth=8 --numjobs=1" ;;
@@ -493,6 +495,13 @@ nvmecrypt)	# crypt on the NVMe backing, one I/O per io_uring_enter() (fio's
 	scenario nvme rw4k-qd32 io_uring "${CRYPT[@]}"
 	scenario nvme rw4k-qd32b16 io_uring "${CRYPT[@]}"
 	backing_down nvme
+	;;
+cryptbounce)	# crypt reads whose buffers do not hold whole crypt sectors
+	# (bounced) beside aligned ones (direct); dm-crypt refuses the former
+	backing_up null0
+	scenario null0 rr4k-qd32u io_uring sbc
+	scenario null0 rr4k-qd32 io_uring sbc
+	backing_down null0
 	;;
 peers)	# harness check without stackblk: the peers only
 	backing_up null0

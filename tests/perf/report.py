@@ -44,6 +44,7 @@ WORKLOADS = {
     "rr4k-qd1": "4k randread QD1 x{n}j",
     "rr4k-qd32": "4k randread QD32 x{n}j",
     "rr4k-qd32b16": "4k randread QD32 x{n}j, 16 per submit",
+    "rr4k-qd32u": "4k randread QD32 x{n}j, buffers 512 B off a page",
     "rw4k-qd32": "4k randwrite QD32 x1j",
     "rw4k-qd32b16": "4k randwrite QD32 x1j, 16 per submit",
     "sr128k-qd8": "128k seq read QD8 x1j",
