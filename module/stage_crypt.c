@@ -19,8 +19,9 @@
  * on current->bio_list until we return.  The exceptions, in one split piece
  * of whole crypt sectors whose range is free: a small write (16 KiB at
  * most) whose bounce pages come at once is encrypted and submitted right
- * there, as dm-crypt's no_write_workqueue does, and a read into the
- * caller's pages is sent there (sb_crypt_unit_try()).
+ * there, as dm-crypt's no_write_workqueue does, and a read is sent there,
+ * into the caller's pages or bounce pages that come at once
+ * (sb_crypt_unit_try()).
  *
  * A write piece is encrypted into bounce pages (whole crypt sectors: those
  * it covers whole straight from the caller's pages; partly covered ones are
@@ -546,22 +547,35 @@ static bool sb_crypt_read_direct(struct sb_cmd *leader, u64 p, u64 pe)
 	return true;
 }
 
-static void sb_crypt_read_piece(struct sb_cmd *leader, u64 p, u64 pe)
+/*
+ * Read the unit's bytes [@p, @pe) into bounce pages, whole crypt sectors,
+ * decrypted and copied out when the read completes.  With @nowait, false
+ * rather than wait for bounce pages, and nothing sent.
+ */
+static bool sb_crypt_read_bounce(struct sb_cmd *leader, u64 p, u64 pe,
+				 bool nowait)
 {
 	u32 cs = leader->dev->sc.crypt_sector_size;
 	struct sb_crypt_bio *cb;
 	struct bio *bio;
 	u64 ws, we;
 
-	if (sb_crypt_read_direct(leader, p, pe))
-		return;
 	sb_crypt_widen(p, pe, cs, &ws, &we);
 	bio = sb_bounce_bio(leader, sb_piece_opf(leader), ws, we - ws,
-			    false);
+			    nowait);
+	if (!bio)
+		return false;
 	cb = sb_cbio(bio);
 	cb->dpos = p;
 	cb->dlen = pe - p;
 	sb_backing_submit(leader, bio, sb_crypt_end_io);
+	return true;
+}
+
+static void sb_crypt_read_piece(struct sb_cmd *leader, u64 p, u64 pe)
+{
+	if (!sb_crypt_read_direct(leader, p, pe))
+		sb_crypt_read_bounce(leader, p, pe, false);
 }
 
 /* Read and decrypt the crypt sector at backing byte @sec into @bb. */
@@ -684,13 +698,14 @@ static void sb_crypt_unit_begin(struct sb_cmd *leader)
  * no_write_workqueue does, if it is small: a larger one spends more on the
  * cipher than on the hop, and io_wq (an unbound workqueue) lets one
  * submitter's large writes use more than one CPU, as dm-crypt's default
- * kcryptd does.  A read that can go straight into the caller's pages is
- * sent there whatever its size: it is decrypted when it completes, where
- * that is, as before.
+ * kcryptd does.  A read is sent there whatever its size, into the
+ * caller's pages or, if they do not hold whole crypt sectors (a buffer
+ * aligned to less than one), into bounce pages: it is decrypted when it
+ * completes, where that is, as before.
  *
  * Either goes only if its range is free (no wait on the range lock, whose
- * holder may wait on bios of ours) and, for a write, if its bounce pages
- * come without waiting (pages come back only as bounced writes complete).
+ * holder may wait on bios of ours) and, if it needs bounce pages, if they
+ * come without waiting (pages come back only as bounced I/O completes).
  * The bio_set and the cipher's request pool may sleep there, as
  * sb_forward()'s clones do: the bio_set has a rescuer, and a cipher
  * request comes back as soon as a cipher operation ends.
@@ -716,9 +731,9 @@ static bool sb_crypt_unit_try(struct sb_cmd *leader)
 		}
 	}
 	if (!write) {
-		/* a direct read: nothing to wait for before it is sent */
 		atomic_set(&leader->pending, 1);
-		if (sb_crypt_read_direct(leader, leader->pos, leader->end))
+		if (sb_crypt_read_direct(leader, leader->pos, leader->end) ||
+		    sb_crypt_read_bounce(leader, leader->pos, leader->end, true))
 			return true;
 		if (leader->range_end)
 			sb_range_unlock(dev, leader);
