@@ -63,6 +63,8 @@
 #include <linux/blk-mq.h>
 #include <linux/hardirq.h>
 #include <linux/highmem.h>
+#include <linux/preempt.h>
+#include <linux/rcupdate.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 
@@ -457,8 +459,21 @@ static void sb_crypt_read_work(struct work_struct *work)
 }
 
 /*
+ * May a read's completion decrypt where it runs?  Decrypting may sleep (the
+ * cipher request pool, an async cipher), so only in a task that may: not
+ * in interrupt context, and not inside another queue's dispatch that holds
+ * rcu_read_lock() (a backing without BLK_MQ_F_BLOCKING that completes in
+ * its own ->queue_rq(), as null_blk irqmode=0 does).  Without
+ * CONFIG_PREEMPT_COUNT, preemptible() is 0: always crypt_wq.
+ */
+static bool sb_crypt_may_sleep_here(void)
+{
+	return in_task() && preemptible() && !rcu_preempt_depth();
+}
+
+/*
  * A crypt bio has completed.  Writes: give the bounce pages back.  Reads:
- * decrypt and copy out, here in task context, else in crypt_wq on the
+ * decrypt and copy out, here if that may sleep, else in crypt_wq on the
  * submitting CPU.  Puts the bio and the unit.
  */
 static void sb_crypt_end_io(struct bio *bio)
@@ -473,7 +488,7 @@ static void sb_crypt_end_io(struct bio *bio)
 		sb_unit_put(cmd);
 		return;
 	}
-	if (!in_task()) {
+	if (!sb_crypt_may_sleep_here()) {
 		INIT_WORK(&cb->work, sb_crypt_read_work);
 		if (cpu_online(cpu))
 			queue_work_on(cpu, dev->crypt_wq, &cb->work);
