@@ -11,7 +11,9 @@
  * runs in task context and waits for its request (crypto_wait_req()); the
  * wrapper runs the SIMD code at once there, so the wait costs nothing, and
  * falls back to cryptd, and the wait sleeps, only where SIMD is unusable.
- * Requests come from a mempool (dev->req_pool), one per walk.
+ * Requests come from a mempool (dev->req_pool), one per walk.  The one
+ * exception is a read decrypted in a task that may not sleep (below): its
+ * request must come at once and nothing waits for it.
  *
  * Units run in a work item of the per-device io_wq (in_work): they may
  * sleep on the range lock, on bounce pages and on read-modify-write reads,
@@ -33,11 +35,16 @@
  * piece is read into bounce pages, decrypted and copied out.
  *
  * Decryption runs where the backing completion arrives when that is task
- * context (a backing that completes in its submitter, or in a work item);
- * a completion in hard or soft interrupt context (NVMe completes in its
- * interrupt handler, null_blk irqmode=1 in a softirq) is handed to the
- * per-device crypt_wq on the submitting CPU instead: never decrypt with
- * interrupts or bottom halves waiting behind it.
+ * context (a backing that completes in its submitter, or in a work item).
+ * Inside another queue's dispatch, under its rcu_read_lock() (null_blk
+ * irqmode=0 completes in its ->queue_rq()), it runs there too, as
+ * dm-crypt's no_read_workqueue does, but without sleeping: a cipher
+ * request that does not come at once, or a cipher that goes async, hands
+ * the rest to crypt_wq, which waits for it.  A completion in hard or soft
+ * interrupt context (NVMe completes in its interrupt handler, null_blk
+ * irqmode=1 in a softirq) is handed to the per-device crypt_wq on the
+ * submitting CPU: never decrypt with interrupts or bottom halves waiting
+ * behind it.
  *
  * Bounce memory is compound pages where the page allocator has them at
  * once, as dm-crypt takes it, else single pages from two mempools, reads'
@@ -63,6 +70,7 @@
 #include <linux/blk-mq.h>
 #include <linux/hardirq.h>
 #include <linux/highmem.h>
+#include <linux/irqflags.h>
 #include <linux/preempt.h>
 #include <linux/rcupdate.h>
 #include <linux/scatterlist.h>
@@ -84,26 +92,44 @@ struct sb_crypt_bio {
 	u32 dlen;			/* bounce: bytes of caller data in it */
 	u32 wlen;			/* bytes of the bio */
 	bool direct;			/* a read into the caller's pages */
-	struct bvec_iter iter;		/* direct: the data, as submitted */
-	struct work_struct work;	/* read decryption out of interrupt */
+	bool inflight;			/* read: the cipher has cr's sector */
+	struct bvec_iter iter;		/* direct read: the data not decrypted yet */
+	u32 done;			/* read: bytes decrypted */
+	struct sb_crypt_req *cr;	/* read: the request, if one is held */
+	struct work_struct work;	/* read decryption where it may sleep */
 	struct sb_bio sbio;		/* last: ends with the bio */
 };
 
-/* A cipher request and what waits for it (sb_crypt_req_get()). */
+/*
+ * A cipher request and what waits for it (sb_crypt_req_get()), with what
+ * the cipher reads while it runs: an async one still does after
+ * sb_crypt_start() returns.
+ */
 struct sb_crypt_req {
 	struct crypto_wait wait;
+	struct scatterlist src, dst;
+	u8 iv[SB_CRYPT_IV_SIZE];
 	struct skcipher_request req;	/* last: the driver's context follows */
 };
 
-static struct sb_crypt_req *sb_crypt_req_get(struct sb_dev *dev)
+/*
+ * A request from the pool.  With @gfp that may not block (a task that may
+ * not sleep): NULL if none comes at once, and the cipher may not sleep
+ * with it either.
+ */
+static struct sb_crypt_req *sb_crypt_req_get(struct sb_dev *dev, gfp_t gfp)
 {
-	struct sb_crypt_req *cr = mempool_alloc(dev->req_pool, GFP_NOIO);
+	struct sb_crypt_req *cr = mempool_alloc(dev->req_pool, gfp);
+	u32 flags = CRYPTO_TFM_REQ_MAY_BACKLOG;
 
+	if (!cr)
+		return NULL;
+	if (gfpflags_allow_blocking(gfp))
+		flags |= CRYPTO_TFM_REQ_MAY_SLEEP;
 	crypto_init_wait(&cr->wait);
 	skcipher_request_set_tfm(&cr->req, dev->tfm);
-	skcipher_request_set_callback(&cr->req, CRYPTO_TFM_REQ_MAY_BACKLOG |
-				      CRYPTO_TFM_REQ_MAY_SLEEP,
-				      crypto_req_done, &cr->wait);
+	skcipher_request_set_callback(&cr->req, flags, crypto_req_done,
+				      &cr->wait);
 	return cr;
 }
 
@@ -156,36 +182,46 @@ static void sb_unit_copy(struct sb_cmd *leader, u64 dpos, struct bio *bb,
 /* --- crypt ----------------------------------------------------------------- */
 
 /*
- * En/decrypt the crypt sector at backing byte @pos from (@sp, @so) to
- * (@dp, @do).  Task context: it may sleep, if the cipher goes async.
+ * Start en/decrypting the crypt sector at backing byte @pos from (@sp,
+ * @so) to (@dp, @dof): the cipher's answer, -EINPROGRESS or -EBUSY if it
+ * went async (cr->wait then says when it is done).  Never sleeps unless
+ * @cr may (sb_crypt_req_get()).
  */
+static int sb_crypt_start(struct sb_dev *dev, struct sb_crypt_req *cr,
+			  struct page *sp, u32 so, struct page *dp, u32 dof,
+			  u64 pos, bool encrypt)
+{
+	u32 cs = dev->sc.crypt_sector_size;
+	struct skcipher_request *req = &cr->req;
+	struct scatterlist *d = &cr->src;
+
+	sg_init_table(&cr->src, 1);
+	sg_set_page(&cr->src, sp, cs, so);
+	if (dp != sp || dof != so) {
+		d = &cr->dst;
+		sg_init_table(d, 1);
+		sg_set_page(d, dp, cs, dof);
+	}
+	sb_plain64_iv(cr->iv, pos, cs, dev->sc.crypt_iv_large_sectors);
+	skcipher_request_set_crypt(req, &cr->src, d, cs, cr->iv);
+	return encrypt ? crypto_skcipher_encrypt(req) :
+			 crypto_skcipher_decrypt(req);
+}
+
+/* sb_crypt_start() and wait for it.  Task context: it may sleep. */
 static int sb_crypt_one(struct sb_dev *dev, struct sb_crypt_req *cr,
 			struct page *sp, u32 so, struct page *dp, u32 dof,
 			u64 pos, bool encrypt)
 {
-	u32 cs = dev->sc.crypt_sector_size;
-	struct skcipher_request *req = &cr->req;
-	struct scatterlist src, dst, *d = &src;
-	u8 iv[SB_CRYPT_IV_SIZE];
-
-	sg_init_table(&src, 1);
-	sg_set_page(&src, sp, cs, so);
-	if (dp != sp || dof != so) {
-		d = &dst;
-		sg_init_table(d, 1);
-		sg_set_page(d, dp, cs, dof);
-	}
-	sb_plain64_iv(iv, pos, cs, dev->sc.crypt_iv_large_sectors);
-	skcipher_request_set_crypt(req, &src, d, cs, iv);
-	return crypto_wait_req(encrypt ? crypto_skcipher_encrypt(req) :
-				crypto_skcipher_decrypt(req), &cr->wait);
+	return crypto_wait_req(sb_crypt_start(dev, cr, sp, so, dp, dof, pos,
+					      encrypt), &cr->wait);
 }
 
 /* En/decrypt in place bytes [@off, +@len) of a bounce bio at backing @wpos. */
 static int sb_crypt_pages(struct sb_dev *dev, struct bio *bb, u64 wpos,
 			  u32 off, u32 len, bool encrypt)
 {
-	struct sb_crypt_req *cr = sb_crypt_req_get(dev);
+	struct sb_crypt_req *cr = sb_crypt_req_get(dev, GFP_NOIO);
 	u32 cs = dev->sc.crypt_sector_size, o;
 	int err = 0;
 
@@ -247,7 +283,7 @@ static int sb_crypt_walk(struct sb_walk *w, u64 pos, u32 len,
 {
 	struct sb_dev *dev = w->leader->dev;
 
-	w->creq = sb_crypt_req_get(dev);
+	w->creq = sb_crypt_req_get(dev, GFP_NOIO);
 	w->pos = pos;
 	sb_unit_walk(w->leader, pos, len, fn, w);
 	sb_crypt_req_put(dev, w->creq);
@@ -285,33 +321,77 @@ static void sb_walk_add_one(struct sb_walk *w, struct page *page, u32 off,
 		w->err = -EIO;	/* not with one bio_vec per counted piece */
 }
 
+/* The next crypt sector of a completed read to decrypt, in place. */
+static struct page *sb_crypt_read_at(struct sb_crypt_bio *cb, u32 *off,
+				     u64 *pos)
+{
+	struct bio_vec bv;
+
+	if (!cb->direct) {
+		*pos = cb->wpos + cb->done;
+		return sb_bounce_page(cb->sbio.bio.bi_io_vec, cb->done, off);
+	}
+	bv = bio_iter_iovec(&cb->sbio.bio, cb->iter);
+	*pos = cb->dpos + cb->done;
+	*off = bv.bv_offset;
+	return bv.bv_page;
+}
+
+static void sb_crypt_read_advance(struct sb_crypt_bio *cb, u32 cs)
+{
+	if (cb->direct)
+		bio_advance_iter_single(&cb->sbio.bio, &cb->iter, cs);
+	cb->done += cs;
+}
+
 /*
- * Decrypt a completed direct read in place, in the caller's pages: the
- * bio's data as it was submitted (cb->iter), a page at a time, each page's
- * piece whole crypt sectors (sb_crypt_read_direct()), as dm-crypt
- * decrypts from the bio it read into.
+ * Decrypt a completed read in place, a crypt sector at a time from where
+ * it stands (cb->done): a direct read in the caller's pages, the bio's data
+ * as it was submitted (cb->iter), each page's piece whole crypt sectors
+ * (sb_crypt_read_direct()), as dm-crypt decrypts from the bio it read
+ * into; any other in its bounce pages.
+ *
+ * With @atomic (a task that may not sleep), nothing waits: 1 if the read
+ * must go on where it may sleep, because no request came at once or the
+ * cipher went async (cb->inflight: the request stays in cb->cr until that
+ * sector is done).  Else 0, or the cipher's error.
  */
-static int sb_crypt_read_direct_done(struct sb_crypt_bio *cb)
+static int sb_crypt_read_decrypt(struct sb_crypt_bio *cb, bool atomic)
 {
 	struct sb_dev *dev = cb->sbio.cmd->dev;
-	struct sb_crypt_req *cr = sb_crypt_req_get(dev);
 	u32 cs = dev->sc.crypt_sector_size;
-	u64 pos = cb->dpos;
-	struct bvec_iter iter;
-	struct bio_vec bv;
+	u32 len = cb->direct ? cb->done + cb->iter.bi_size : cb->wlen;
 	int err = 0;
 
-	__bio_for_each_segment(bv, &cb->sbio.bio, iter, cb->iter) {
-		u32 k;
-
-		for (k = 0; k < bv.bv_len && !err; k += cs, pos += cs)
-			err = sb_crypt_one(dev, cr, bv.bv_page, bv.bv_offset + k,
-					   bv.bv_page, bv.bv_offset + k, pos,
-					   false);
-		if (err)
-			break;
+	if (!cb->cr) {
+		cb->cr = sb_crypt_req_get(dev, atomic ? GFP_NOWAIT : GFP_NOIO);
+		if (!cb->cr)
+			return 1;
 	}
-	sb_crypt_req_put(dev, cr);
+	if (cb->inflight) {
+		cb->inflight = false;
+		err = crypto_wait_req(-EINPROGRESS, &cb->cr->wait);
+		if (!err)
+			sb_crypt_read_advance(cb, cs);
+	}
+	while (!err && cb->done < len) {
+		struct page *page;
+		u32 off;
+		u64 pos;
+
+		page = sb_crypt_read_at(cb, &off, &pos);
+		err = sb_crypt_start(dev, cb->cr, page, off, page, off, pos,
+				     false);
+		if (atomic && (err == -EINPROGRESS || err == -EBUSY)) {
+			cb->inflight = true;
+			return 1;
+		}
+		err = crypto_wait_req(err, &cb->cr->wait);
+		if (!err)
+			sb_crypt_read_advance(cb, cs);
+	}
+	sb_crypt_req_put(dev, cb->cr);
+	cb->cr = NULL;
 	return err;
 }
 
@@ -420,6 +500,9 @@ static struct bio *sb_bounce_bio(struct sb_cmd *leader, blk_opf_t opf,
 	cb->wpos = wpos;
 	cb->wlen = wlen;
 	cb->direct = false;
+	cb->inflight = false;
+	cb->done = 0;
+	cb->cr = NULL;
 	return bio;
 }
 
@@ -429,42 +512,49 @@ static void sb_bounce_put(struct sb_dev *dev, struct bio *bb)
 	bio_put(bb);
 }
 
-static void sb_crypt_read_finish(struct sb_crypt_bio *cb)
+/*
+ * A read has completed: decrypt it (sb_crypt_read_decrypt()), copy a
+ * bounced one out, put the bio and the unit.  False, with nothing put, if
+ * it must go on where it may sleep (only with @atomic).
+ */
+static bool sb_crypt_read_finish(struct sb_crypt_bio *cb, bool atomic)
 {
 	struct bio *bio = &cb->sbio.bio;
 	struct sb_cmd *cmd = cb->sbio.cmd;
 	struct sb_dev *dev = cmd->dev;
 
-	if (cb->direct) {
-		if (!bio->bi_status && sb_crypt_read_direct_done(cb))
-			cmpxchg(&cmd->status, BLK_STS_OK, BLK_STS_IOERR);
-		bio_put(bio);
-		sb_unit_put(cmd);
-		return;
-	}
 	if (!bio->bi_status) {
-		if (sb_crypt_pages(dev, bio, cb->wpos, 0, cb->wlen, false))
+		int err = sb_crypt_read_decrypt(cb, atomic);
+
+		if (err > 0)
+			return false;
+		if (err)
 			cmpxchg(&cmd->status, BLK_STS_OK, BLK_STS_IOERR);
-		else
+		else if (!cb->direct)
 			sb_unit_copy(cmd, cb->dpos, bio, cb->dpos - cb->wpos,
 				     cb->dlen, false);
 	}
-	sb_bounce_put(dev, bio);
+	if (cb->direct)
+		bio_put(bio);
+	else
+		sb_bounce_put(dev, bio);
 	sb_unit_put(cmd);
+	return true;
 }
 
 static void sb_crypt_read_work(struct work_struct *work)
 {
-	sb_crypt_read_finish(container_of(work, struct sb_crypt_bio, work));
+	sb_crypt_read_finish(container_of(work, struct sb_crypt_bio, work),
+			     false);
 }
 
 /*
- * May a read's completion decrypt where it runs?  Decrypting may sleep (the
- * cipher request pool, an async cipher), so only in a task that may: not
- * in interrupt context, and not inside another queue's dispatch that holds
+ * May a read's completion decrypt where it runs, and sleep there (the
+ * cipher request pool, an async cipher)?  Only in a task that may: not in
+ * interrupt context, and not inside another queue's dispatch that holds
  * rcu_read_lock() (a backing without BLK_MQ_F_BLOCKING that completes in
  * its own ->queue_rq(), as null_blk irqmode=0 does).  Without
- * CONFIG_PREEMPT_COUNT, preemptible() is 0: always crypt_wq.
+ * CONFIG_PREEMPT_COUNT, preemptible() is 0: never.
  */
 static bool sb_crypt_may_sleep_here(void)
 {
@@ -472,8 +562,20 @@ static bool sb_crypt_may_sleep_here(void)
 }
 
 /*
+ * May it decrypt here without sleeping (sb_crypt_read_finish(, true))?  In
+ * a task with interrupts and bottom halves enabled: inside another queue's
+ * dispatch, as dm-crypt's no_read_workqueue decrypts there too; never in
+ * hard or soft interrupt context.
+ */
+static bool sb_crypt_may_decrypt_here(void)
+{
+	return in_task() && !in_softirq() && !irqs_disabled();
+}
+
+/*
  * A crypt bio has completed.  Writes: give the bounce pages back.  Reads:
- * decrypt and copy out, here if that may sleep, else in crypt_wq on the
+ * decrypt and copy out, here if that may sleep, else here without
+ * sleeping in a task, else (or for what is left) in crypt_wq on the
  * submitting CPU.  Puts the bio and the unit.
  */
 static void sb_crypt_end_io(struct bio *bio)
@@ -488,15 +590,17 @@ static void sb_crypt_end_io(struct bio *bio)
 		sb_unit_put(cmd);
 		return;
 	}
-	if (!sb_crypt_may_sleep_here()) {
-		INIT_WORK(&cb->work, sb_crypt_read_work);
-		if (cpu_online(cpu))
-			queue_work_on(cpu, dev->crypt_wq, &cb->work);
-		else
-			queue_work(dev->crypt_wq, &cb->work);
+	if (sb_crypt_may_sleep_here()) {
+		sb_crypt_read_finish(cb, false);
 		return;
 	}
-	sb_crypt_read_finish(cb);
+	if (sb_crypt_may_decrypt_here() && sb_crypt_read_finish(cb, true))
+		return;
+	INIT_WORK(&cb->work, sb_crypt_read_work);
+	if (cpu_online(cpu))
+		queue_work_on(cpu, dev->crypt_wq, &cb->work);
+	else
+		queue_work(dev->crypt_wq, &cb->work);
 }
 
 /*
@@ -556,8 +660,11 @@ static bool sb_crypt_read_direct(struct sb_cmd *leader, u64 p, u64 pe)
 	}
 	cb = sb_cbio(bio);
 	cb->direct = true;
+	cb->inflight = false;
 	cb->dpos = p;
 	cb->iter = bio->bi_iter;
+	cb->done = 0;
+	cb->cr = NULL;
 	sb_backing_submit(leader, bio, sb_crypt_end_io);
 	return true;
 }

@@ -1,12 +1,12 @@
 # Crypt reads over a backing that completes inside its own dispatch:
 # null_blk irqmode=0 ends each request in its ->queue_rq(), under blk-mq's
-# rcu_read_lock() (no BLK_MQ_F_BLOCKING), so the read's completion must
-# not decrypt there (it may sleep: the cipher request pool, an async
-# cipher) but hand it to crypt_wq.  The data read back, through the direct
-# and the bounce read, with single bios (dd) and plugged batches (fio
-# io_uring and libaio), and on the debug kernel no "sleeping function
-# called from invalid context" or "Illegal context switch in RCU read-side
-# critical section" (dmesg_clean).
+# rcu_read_lock() (no BLK_MQ_F_BLOCKING), so the read's completion may
+# decrypt there only without sleeping (a cipher request that comes at once,
+# no wait for an async cipher), else it hands the rest to crypt_wq.  The
+# data read back, through the direct and the bounce read, with single bios
+# (dd) and plugged batches (fio io_uring and libaio), and on the debug
+# kernel no "sleeping function called from invalid context" or "Illegal
+# context switch in RCU read-side critical section" (dmesg_clean).
 KEY=00112233445566778899aabbccddeeff102132435465768798a9bacbdcedfe0f
 NB=/sys/kernel/config/nullb
 modprobe null_blk nr_devices=0 2>/dev/null
