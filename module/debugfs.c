@@ -5,9 +5,14 @@
  * parsed by the stackblk CLI; lines starting with '#' are headers.
  * debugfs itself is root only; the files are 0400 as well, and opening
  * one needs CAP_SYS_ADMIN (EPERM), like the other control files.
+ *
+ * With CONFIG_FAULT_INJECTION_DEBUG_FS (a test kernel), the module-wide
+ * fault attribute fail_crypt_defer (Documentation/fault-injection) sits
+ * beside the devices' directories.
  */
 #include <linux/capability.h>
 #include <linux/debugfs.h>
+#include <linux/fault-inject.h>
 #include <linux/seq_file.h>
 #include <linux/vmalloc.h>
 
@@ -205,9 +210,24 @@ void sb_debugfs_del(struct sb_dev *dev)
 	dev->debugfs_dir = NULL;
 }
 
+#ifdef CONFIG_FAULT_INJECTION
+/*
+ * A crypt read decrypted where it completes is decrypted as if it could
+ * not sleep there, and stops before a crypt sector as if the cipher had
+ * gone async, so that crypt_wq decrypts the rest (stage_crypt.c): the
+ * no-sleep path over a backing whose data can be checked, and its resume,
+ * which a PREEMPT_RCU kernel's SIMD cipher never takes on its own.
+ */
+DECLARE_FAULT_ATTR(sb_fail_crypt_defer);
+#endif
+
 void sb_debugfs_init(void)
 {
 	sb_debugfs_root = debugfs_create_dir(SB_NAME, NULL);
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+	fault_create_debugfs_attr("fail_crypt_defer", sb_debugfs_root,
+				  &sb_fail_crypt_defer);
+#endif
 }
 
 void sb_debugfs_exit(void)

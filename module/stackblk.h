@@ -18,6 +18,7 @@
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
 #include <linux/configfs.h>
+#include <linux/fault-inject.h>
 #include <linux/jump_label.h>
 #include <linux/mempool.h>
 #include <linux/mutex.h>
@@ -122,7 +123,7 @@ struct sb_dev {
 	mempool_t *write_pool;		/* bounce pages of crypt writes */
 	struct mutex read_bounce_lock;	/* one blocking read_pool allocation */
 	struct mutex write_bounce_lock;	/* one blocking write_pool allocation */
-	struct workqueue_struct *crypt_wq; /* read decryption off hard irq */
+	struct workqueue_struct *crypt_wq; /* read decryption that may sleep */
 	spinlock_t range_lock;		/* crypt-sector range lock */
 	struct list_head ranges;
 	wait_queue_head_t range_wait;
@@ -355,6 +356,19 @@ int sb_sysfs_add(struct sb_dev *dev);
 void sb_sysfs_del(struct sb_dev *dev);
 
 /* debugfs.c */
+#ifdef CONFIG_FAULT_INJECTION
+extern struct fault_attr sb_fail_crypt_defer;
+
+static inline bool sb_should_fail_crypt_defer(void)
+{
+	return should_fail(&sb_fail_crypt_defer, 1);
+}
+#else
+static inline bool sb_should_fail_crypt_defer(void)
+{
+	return false;
+}
+#endif
 void sb_debugfs_init(void);
 void sb_debugfs_exit(void);
 void sb_debugfs_add(struct sb_dev *dev);

@@ -13,7 +13,7 @@
  * falls back to cryptd, and the wait sleeps, only where SIMD is unusable.
  * Requests come from a mempool (dev->req_pool), one per walk.  The one
  * exception is a read decrypted in a task that may not sleep (below): its
- * request must come at once and nothing waits for it.
+ * request must come at once and nothing waits for it there.
  *
  * Units run in a work item of the per-device io_wq (in_work): they may
  * sleep on the range lock, on bounce pages and on read-modify-write reads,
@@ -80,7 +80,11 @@
 #include "sb_trace.h"
 
 #define SB_POOL_PAGES		BIO_MAX_VECS
-/* Cipher requests: each is held by one walk, for one piece at most. */
+/*
+ * Cipher requests: each is held by one walk, for one piece at most, or by
+ * one read from where its decryption stopped without sleeping (the cipher
+ * went async) until crypt_wq has decrypted the rest.
+ */
 #define SB_POOL_REQS		16
 /* A crypt unit, widened by a crypt sector at each end, fits one bio. */
 #define SB_CRYPT_MAX_BYTES	((BIO_MAX_VECS - 2) * PAGE_SIZE)
@@ -117,19 +121,25 @@ struct sb_crypt_req {
  * not sleep): NULL if none comes at once, and the cipher may not sleep
  * with it either.
  */
+static void sb_crypt_req_set_flags(struct sb_crypt_req *cr, gfp_t gfp)
+{
+	u32 flags = CRYPTO_TFM_REQ_MAY_BACKLOG;
+
+	if (gfpflags_allow_blocking(gfp))
+		flags |= CRYPTO_TFM_REQ_MAY_SLEEP;
+	skcipher_request_set_callback(&cr->req, flags, crypto_req_done,
+				      &cr->wait);
+}
+
 static struct sb_crypt_req *sb_crypt_req_get(struct sb_dev *dev, gfp_t gfp)
 {
 	struct sb_crypt_req *cr = mempool_alloc(dev->req_pool, gfp);
-	u32 flags = CRYPTO_TFM_REQ_MAY_BACKLOG;
 
 	if (!cr)
 		return NULL;
-	if (gfpflags_allow_blocking(gfp))
-		flags |= CRYPTO_TFM_REQ_MAY_SLEEP;
 	crypto_init_wait(&cr->wait);
 	skcipher_request_set_tfm(&cr->req, dev->tfm);
-	skcipher_request_set_callback(&cr->req, flags, crypto_req_done,
-				      &cr->wait);
+	sb_crypt_req_set_flags(cr, gfp);
 	return cr;
 }
 
@@ -374,11 +384,15 @@ static int sb_crypt_read_decrypt(struct sb_crypt_bio *cb, bool atomic)
 		if (!err)
 			sb_crypt_read_advance(cb, cs);
 	}
+	if (!atomic)	/* the request may have been taken where it could not */
+		sb_crypt_req_set_flags(cb->cr, GFP_NOIO);
 	while (!err && cb->done < len) {
 		struct page *page;
 		u32 off;
 		u64 pos;
 
+		if (atomic && sb_should_fail_crypt_defer())
+			return 1;	/* as if async, with nothing in flight */
 		page = sb_crypt_read_at(cb, &off, &pos);
 		err = sb_crypt_start(dev, cb->cr, page, off, page, off, pos,
 				     false);
@@ -544,8 +558,10 @@ static bool sb_crypt_read_finish(struct sb_crypt_bio *cb, bool atomic)
 
 static void sb_crypt_read_work(struct work_struct *work)
 {
-	sb_crypt_read_finish(container_of(work, struct sb_crypt_bio, work),
-			     false);
+	struct sb_crypt_bio *cb = container_of(work, struct sb_crypt_bio, work);
+
+	/* where it may sleep, it always finishes */
+	WARN_ON_ONCE(!sb_crypt_read_finish(cb, false));
 }
 
 /*
@@ -564,8 +580,10 @@ static bool sb_crypt_may_sleep_here(void)
 /*
  * May it decrypt here without sleeping (sb_crypt_read_finish(, true))?  In
  * a task with interrupts and bottom halves enabled: inside another queue's
- * dispatch, as dm-crypt's no_read_workqueue decrypts there too; never in
- * hard or soft interrupt context.
+ * dispatch, as dm-crypt's no_read_workqueue decrypts there too, or any
+ * other task that may not sleep (preemption off; without
+ * CONFIG_PREEMPT_COUNT, every task); never in hard or soft interrupt
+ * context.
  */
 static bool sb_crypt_may_decrypt_here(void)
 {
@@ -590,7 +608,7 @@ static void sb_crypt_end_io(struct bio *bio)
 		sb_unit_put(cmd);
 		return;
 	}
-	if (sb_crypt_may_sleep_here()) {
+	if (sb_crypt_may_sleep_here() && !sb_should_fail_crypt_defer()) {
 		sb_crypt_read_finish(cb, false);
 		return;
 	}
@@ -830,7 +848,9 @@ static void sb_crypt_unit_begin(struct sb_cmd *leader)
  * come without waiting (pages come back only as bounced I/O completes).
  * The bio_set and the cipher's request pool may sleep there, as
  * sb_forward()'s clones do: the bio_set has a rescuer, and a cipher
- * request comes back as soon as a cipher operation ends.
+ * request comes back as soon as a cipher operation ends (a read's whose
+ * cipher went async where it could not wait: when crypt_wq has finished
+ * that read).
  */
 #define SB_CRYPT_INLINE_MAX	SZ_16K
 

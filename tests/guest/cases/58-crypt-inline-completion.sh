@@ -1,23 +1,50 @@
 # Crypt reads over a backing that completes inside its own dispatch:
-# null_blk irqmode=0 ends each request in its ->queue_rq(), under blk-mq's
-# rcu_read_lock() (no BLK_MQ_F_BLOCKING), so the read's completion may
-# decrypt there only without sleeping (a cipher request that comes at once,
-# no wait for an async cipher), else it hands the rest to crypt_wq.  The
-# data read back, through the direct and the bounce read, with single bios
-# (dd) and plugged batches (fio io_uring and libaio), and on the debug
-# kernel no "sleeping function called from invalid context" or "Illegal
-# context switch in RCU read-side critical section" (dmesg_clean).
+# null_blk irqmode=0 ends each request in its ->queue_rq(), and without
+# memory_backed (6.12 makes a memory-backed null_blk BLK_MQ_F_BLOCKING)
+# under blk-mq's rcu_read_lock(), so the read's completion may decrypt
+# there only without sleeping (a cipher request that comes at once, no
+# wait for an async cipher), else it hands the rest to crypt_wq.  Such a
+# device keeps no data: its reads, direct and bounced, single bios (dd) and
+# plugged batches (fio io_uring and libaio), must complete, and on the
+# debug kernel without "sleeping function called from invalid context" or
+# "Illegal context switch in RCU read-side critical section"
+# (dmesg_clean).  The data is checked over a memory-backed null_blk, which
+# completes in the submitting task: read back after a write (cmp, fio
+# crc32c for the bounce read), and with fail_crypt_defer (the debug
+# kernel's fault injection) the same reads decrypted as if they could not
+# sleep there, stopped part way and resumed in crypt_wq.
 KEY=00112233445566778899aabbccddeeff102132435465768798a9bacbdcedfe0f
 NB=/sys/kernel/config/nullb
 modprobe null_blk nr_devices=0 2>/dev/null
 [ -d $NB ] || skip "null_blk has no configfs"
+# --- no data, completion under rcu_read_lock(): the context ---------------
+run mkdir $NB/sbctx
+for a in size=64 queue_mode=2 irqmode=0 submit_queues=2 memory_backed=0 power=1; do
+	echo "${a#*=}" >"$NB/sbctx/${a%%=*}" || fail "null_blk $a refused"
+done
+must_wait 20 /dev/sbctx test -b /dev/sbctx
+sb_load
+sb_create ctx backing=/dev/sbctx stages=crypt crypt_key=$KEY crypt_sector_size=4096
+for bs in 4k 128k; do
+	run dd if="$SB_DEV" of=/dev/null bs=$bs count=$((8 * 1024 * 1024 / $(numfmt --from=iec ${bs^^}))) iflag=direct status=none
+done
+run fio --name=u --filename="$SB_DEV" --direct=1 --rw=read --bs=4k --iomem_align=512 \
+	--size=8m --ioengine=psync --output=/tmp/58.fio
+for e in io_uring libaio; do
+	run fio --name=r --filename="$SB_DEV" --direct=1 --rw=randread --bs=4k --iodepth=32 \
+		--numjobs=2 --ioengine=$e --size=8m --runtime=2 --time_based --output=/tmp/58.fio
+done
+sb_destroy ctx
+echo 0 >$NB/sbctx/power
+rmdir $NB/sbctx
+
+# --- data: a memory-backed null_blk -----------------------------------------
 run mkdir $NB/sbinline
 # two hardware queues: no I/O scheduler, so requests are issued directly
 for a in size=64 queue_mode=2 irqmode=0 submit_queues=2 memory_backed=1 power=1; do
 	echo "${a#*=}" >"$NB/sbinline/${a%%=*}" || fail "null_blk $a refused"
 done
 must_wait 20 /dev/sbinline test -b /dev/sbinline
-sb_load
 sb_create inl backing=/dev/sbinline stages=crypt crypt_key=$KEY crypt_sector_size=4096
 src=/tmp/58.src
 run dd if=/dev/urandom of=$src bs=1M count=8 status=none
@@ -26,15 +53,47 @@ for bs in 4k 128k; do
 	run dd if="$SB_DEV" of=/tmp/58.out bs=$bs count=$((8 * 1024 * 1024 / $(numfmt --from=iec ${bs^^}))) iflag=direct status=none
 	cmp -s $src /tmp/58.out || fail "read back with bs=$bs differs from what was written"
 done
-# buffers 512 bytes into a page: the bounce read
-run fio --name=u --filename="$SB_DEV" --direct=1 --rw=read --bs=4k --iomem_align=512 \
-	--size=8m --ioengine=psync --output=/tmp/58.fio --verify=0
+# buffers 512 bytes into a page: the bounce read, its data checked by fio
+bounce_read() {
+	run fio --name=u --filename="$SB_DEV" --direct=1 --rw=write --bs=4k --size=8m \
+		--ioengine=psync --verify=crc32c --do_verify=0 --output=/tmp/58.fio
+	run fio --name=u --filename="$SB_DEV" --direct=1 --rw=write --bs=4k --size=8m \
+		--ioengine=psync --verify=crc32c --verify_only=1 --iomem_align=512 \
+		--output=/tmp/58.fio
+	run dd if=$src of="$SB_DEV" bs=64k oflag=direct status=none
+}
+bounce_read
 for e in io_uring libaio; do
 	run fio --name=r --filename="$SB_DEV" --direct=1 --rw=randread --bs=4k --iodepth=32 \
 		--numjobs=2 --ioengine=$e --size=8m --runtime=2 --time_based --output=/tmp/58.fio
 done
 run dd if="$SB_DEV" of=/tmp/58.out bs=1M count=8 iflag=direct status=none
 cmp -s $src /tmp/58.out || fail "read back after the fio runs differs from what was written"
+# With fault injection (the debug kernel): reads decrypted where they
+# complete act as if they could not sleep there and stop before a crypt
+# sector, as if the cipher had gone async, and crypt_wq decrypts the rest;
+# 128 KiB reads hold 32 crypt sectors, so most stop part way.  The data
+# must still read back, and the fault must have fired.
+F=/sys/kernel/debug/stackblk/fail_crypt_defer
+if [ -d $F ]; then
+	echo 0 >$F/verbose
+	echo 1 >$F/interval
+	echo 30 >$F/probability
+	echo 100000 >$F/times
+	for bs in 128k 4k; do
+		run dd if="$SB_DEV" of=/tmp/58.out bs=$bs count=$((8 * 1024 * 1024 / $(numfmt --from=iec ${bs^^}))) iflag=direct status=none
+		cmp -s $src /tmp/58.out || fail "read back with bs=$bs and fail_crypt_defer differs from what was written"
+	done
+	bounce_read
+	run fio --name=r --filename="$SB_DEV" --direct=1 --rw=randread --bs=128k --iodepth=8 \
+		--numjobs=2 --ioengine=io_uring --size=8m --runtime=2 --time_based --output=/tmp/58.fio
+	left=$(cat $F/times)
+	echo 0 >$F/probability
+	info "fail_crypt_defer fired $((100000 - left)) times"
+	[ "$left" -lt 100000 ] || fail "fail_crypt_defer never fired: the resume path was not taken"
+	run dd if="$SB_DEV" of=/tmp/58.out bs=1M count=8 iflag=direct status=none
+	cmp -s $src /tmp/58.out || fail "read back after fail_crypt_defer differs from what was written"
+fi
 sb_destroy inl
 sb_unload
 echo 0 >$NB/sbinline/power
