@@ -371,9 +371,10 @@ static int sb_crypt_read_decrypt(struct sb_crypt_bio *cb, bool atomic)
 	struct sb_dev *dev = cb->sbio.cmd->dev;
 	u32 cs = dev->sc.crypt_sector_size;
 	u32 len = cb->direct ? cb->done + cb->iter.bi_size : cb->wlen;
+	bool resumed = cb->cr;
 	int err = 0;
 
-	if (!cb->cr) {
+	if (!resumed) {
 		cb->cr = sb_crypt_req_get(dev, atomic ? GFP_NOWAIT : GFP_NOIO);
 		if (!cb->cr)
 			return 1;
@@ -384,7 +385,7 @@ static int sb_crypt_read_decrypt(struct sb_crypt_bio *cb, bool atomic)
 		if (!err)
 			sb_crypt_read_advance(cb, cs);
 	}
-	if (!atomic)	/* the request may have been taken where it could not */
+	if (resumed)	/* in crypt_wq: the request was taken where it could not */
 		sb_crypt_req_set_flags(cb->cr, GFP_NOIO);
 	while (!err && cb->done < len) {
 		struct page *page;
