@@ -16,6 +16,7 @@
  *         PHYSICAL - what stackblk submitted to the backing device
  *         ATTRIB   - why physical differs from logical (stage attribution)
  *         OUTCOME  - errors and depth
+ *         WHERE    - where the work ran (which context decrypted a read)
  *   unit: ios, bytes or requests
  */
 #ifndef SB_GAUGE
@@ -54,6 +55,9 @@ SB_COUNTER(parity_write_ios, ATTRIB, ios, "parity chunk writes")
 SB_COUNTER(parity_write_bytes, ATTRIB, bytes, "bytes of parity written")
 SB_COUNTER(parity_split_ios, ATTRIB, ios, "extra member I/Os of I/O crossing parity chunks")
 SB_COUNTER(parity_degraded_ios, ATTRIB, ios, "degraded: data reads rebuilt, writes left out")
+SB_COUNTER(crypt_read_task_ios, WHERE, ios, "crypt reads decrypted at completion, may sleep")
+SB_COUNTER(crypt_read_atomic_ios, WHERE, ios, "crypt reads decrypted at completion, no sleep")
+SB_COUNTER(crypt_read_wq_ios, WHERE, ios, "crypt reads decrypted (in part) in crypt_wq")
 
 /* Gauges: computed from the per-hctx depth state, not per-CPU sums. */
 SB_GAUGE(inflight, OUTCOME, requests, "requests in flight now, whole device")

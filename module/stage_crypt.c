@@ -375,6 +375,9 @@ static int sb_crypt_read_decrypt(struct sb_crypt_bio *cb, bool atomic)
 	int err = 0;
 
 	if (!resumed) {
+		/* the fault: as if the pool had none to give at once */
+		if (atomic && sb_should_fail_crypt_defer())
+			return 1;
 		cb->cr = sb_crypt_req_get(dev, atomic ? GFP_NOWAIT : GFP_NOIO);
 		if (!cb->cr)
 			return 1;
@@ -529,17 +532,21 @@ static void sb_bounce_put(struct sb_dev *dev, struct bio *bb)
 
 /*
  * A read has completed: decrypt it (sb_crypt_read_decrypt()), copy a
- * bounced one out, put the bio and the unit.  False, with nothing put, if
- * it must go on where it may sleep (only with @atomic).
+ * bounced one out, count where that ran (@where: crypt_read_task_ios,
+ * crypt_read_atomic_ios, which may not sleep, or crypt_read_wq_ios), put
+ * the bio and the unit.  False, with nothing counted or put, if it must go
+ * on where it may sleep (only from crypt_read_atomic_ios).
  */
-static bool sb_crypt_read_finish(struct sb_crypt_bio *cb, bool atomic)
+static bool sb_crypt_read_finish(struct sb_crypt_bio *cb,
+				 enum stackblk_stat where)
 {
 	struct bio *bio = &cb->sbio.bio;
 	struct sb_cmd *cmd = cb->sbio.cmd;
 	struct sb_dev *dev = cmd->dev;
 
 	if (!bio->bi_status) {
-		int err = sb_crypt_read_decrypt(cb, atomic);
+		int err = sb_crypt_read_decrypt(cb,
+				where == SB_STAT_crypt_read_atomic_ios);
 
 		if (err > 0)
 			return false;
@@ -549,6 +556,8 @@ static bool sb_crypt_read_finish(struct sb_crypt_bio *cb, bool atomic)
 			sb_unit_copy(cmd, cb->dpos, bio, cb->dpos - cb->wpos,
 				     cb->dlen, false);
 	}
+	/* before the unit is put: the request, and the device, may go then */
+	this_cpu_inc(dev->stats->ctr[where]);
 	if (cb->direct)
 		bio_put(bio);
 	else
@@ -562,7 +571,7 @@ static void sb_crypt_read_work(struct work_struct *work)
 	struct sb_crypt_bio *cb = container_of(work, struct sb_crypt_bio, work);
 
 	/* where it may sleep, it always finishes */
-	WARN_ON_ONCE(!sb_crypt_read_finish(cb, false));
+	WARN_ON_ONCE(!sb_crypt_read_finish(cb, SB_STAT_crypt_read_wq_ios));
 }
 
 /*
@@ -579,8 +588,8 @@ static bool sb_crypt_may_sleep_here(void)
 }
 
 /*
- * May it decrypt here without sleeping (sb_crypt_read_finish(, true))?  In
- * a task with interrupts and bottom halves enabled: inside another queue's
+ * May it decrypt here without sleeping (crypt_read_atomic_ios)?  In a
+ * task with interrupts and bottom halves enabled: inside another queue's
  * dispatch, as dm-crypt's no_read_workqueue decrypts there too, or any
  * other task that may not sleep (preemption off; without
  * CONFIG_PREEMPT_COUNT, every task); never in hard or soft interrupt
@@ -610,10 +619,11 @@ static void sb_crypt_end_io(struct bio *bio)
 		return;
 	}
 	if (sb_crypt_may_sleep_here() && !sb_should_fail_crypt_defer()) {
-		sb_crypt_read_finish(cb, false);
+		sb_crypt_read_finish(cb, SB_STAT_crypt_read_task_ios);
 		return;
 	}
-	if (sb_crypt_may_decrypt_here() && sb_crypt_read_finish(cb, true))
+	if (sb_crypt_may_decrypt_here() &&
+	    sb_crypt_read_finish(cb, SB_STAT_crypt_read_atomic_ios))
 		return;
 	INIT_WORK(&cb->work, sb_crypt_read_work);
 	if (cpu_online(cpu))

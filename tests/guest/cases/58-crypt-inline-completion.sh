@@ -12,9 +12,26 @@
 # completes in the submitting task: read back after a write (cmp, fio
 # crc32c for the bounce read), and with fail_crypt_defer (the debug
 # kernel's fault injection) the same reads decrypted as if they could not
-# sleep there, stopped part way and resumed in crypt_wq.
+# sleep there, stopped part way and resumed in crypt_wq.  The counters
+# say where each read was decrypted (crypt_read_{task,atomic,wq}_ios): with
+# the reads under rcu_read_lock() never in the sleeping path, and every
+# backing read counted in exactly one of them.
 KEY=00112233445566778899aabbccddeeff102132435465768798a9bacbdcedfe0f
 NB=/sys/kernel/config/nullb
+# crypt_where N: stackblkN's crypt_read_{task,atomic,wq}_ios into T, A and
+# W, after checking that they and the read-modify-write reads add up to
+# the physical reads
+crypt_where() {
+	local r p
+	T=$(sb_stat "$1" crypt_read_task_ios)
+	A=$(sb_stat "$1" crypt_read_atomic_ios)
+	W=$(sb_stat "$1" crypt_read_wq_ios)
+	r=$(sb_stat "$1" rmw_ios)
+	p=$(sb_stat "$1" physical_read_ios)
+	[ $((T + A + W + r)) = "$p" ] ||
+		fail "stackblk$1: crypt reads task $T + atomic $A + wq $W + rmw $r != physical_read_ios $p"
+	info "stackblk$1: crypt reads decrypted: task $T, atomic $A, wq $W (physical $p)"
+}
 modprobe null_blk nr_devices=0 2>/dev/null
 [ -d $NB ] || skip "null_blk has no configfs"
 # --- no data, completion under rcu_read_lock(): the context ---------------
@@ -34,6 +51,11 @@ for e in io_uring libaio; do
 	run fio --name=r --filename="$SB_DEV" --direct=1 --rw=randread --bs=4k --iodepth=32 \
 		--numjobs=2 --ioengine=$e --size=8m --runtime=2 --time_based --output=/tmp/58.fio
 done
+# every read completed inside null_blk's dispatch, under rcu_read_lock():
+# none may have been decrypted where it may sleep, and the no-sleep path ran
+crypt_where "$SB_IDX"
+[ "$T" = 0 ] || fail "$T reads completed under rcu_read_lock() took the sleeping path"
+[ "$A" -gt 0 ] || fail "no read was decrypted without sleeping inside null_blk's dispatch"
 sb_destroy ctx
 echo 0 >$NB/sbctx/power
 rmdir $NB/sbctx
@@ -70,11 +92,14 @@ done
 run dd if="$SB_DEV" of=/tmp/58.out bs=1M count=8 iflag=direct status=none
 cmp -s $src /tmp/58.out || fail "read back after the fio runs differs from what was written"
 # With fault injection (the debug kernel): reads decrypted where they
-# complete act as if they could not sleep there and stop before a crypt
-# sector, as if the cipher had gone async, and crypt_wq decrypts the rest;
-# 128 KiB reads hold 32 crypt sectors, so most stop part way.  The data
-# must still read back, and the fault must have fired.
+# complete act as if they could not sleep there, then find no cipher
+# request at once or stop before a crypt sector, as if the cipher had gone
+# async, and crypt_wq decrypts the read or the rest of it; 128 KiB reads
+# hold 32 crypt sectors, so most stop part way.  The data must still read
+# back, the fault must have fired and crypt_wq must have had reads.
 F=/sys/kernel/debug/stackblk/fail_crypt_defer
+crypt_where "$SB_IDX"
+w0=$W
 if [ -d $F ]; then
 	echo 0 >$F/verbose
 	echo 1 >$F/interval
@@ -91,6 +116,8 @@ if [ -d $F ]; then
 	echo 0 >$F/probability
 	info "fail_crypt_defer fired $((100000 - left)) times"
 	[ "$left" -lt 100000 ] || fail "fail_crypt_defer never fired: the resume path was not taken"
+	crypt_where "$SB_IDX"
+	[ "$W" -gt "$w0" ] || fail "fail_crypt_defer fired, yet no read went on in crypt_wq"
 	run dd if="$SB_DEV" of=/tmp/58.out bs=1M count=8 iflag=direct status=none
 	cmp -s $src /tmp/58.out || fail "read back after fail_crypt_defer differs from what was written"
 fi
