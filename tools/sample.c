@@ -128,7 +128,7 @@ double metrics_rate(const struct sb_metrics *m, enum stackblk_stat s)
  */
 enum mcol_kind {
 	MC_DEVICE, MC_OPS, MC_MB, MC_AVG_KIB, MC_AMP_B, MC_AMP_OPS, MC_P50, MC_P99, MC_OP_PCT,
-	MC_GAUGE, MC_RNODE,
+	MC_GAUGE, MC_RNODE, MC_CWQ,
 };
 
 static const struct metrics_col {
@@ -196,6 +196,8 @@ static const struct metrics_col {
 	  "parity_rmw_per_s" },
 	{ "prcw", "prcw/s", 'r', 6, false, 25, MC_OPS, SB_STAT_parity_rcw_ios, 0,
 	  "parity_rcw_per_s" },
+	/* crypt reads decrypted in crypt_wq (a workqueue hop), of all crypt reads */
+	{ "cwq%", NULL, 'r', 5, false, 27, MC_CWQ, 0, 0, NULL },
 };
 #define NMCOLS (sizeof(mcols) / sizeof(mcols[0]))
 static_assert(NMCOLS <= METRICS_MAX_COLS, "raise METRICS_MAX_COLS");
@@ -333,6 +335,12 @@ void metrics_row(struct table *t, const struct metrics_cols *cols, const struct 
 			v = m->node.backing_node[SB_SAME_NODE] + m->node.backing_node[SB_REMOTE_NODE];
 			table_cell(t, "%s", !m->node_valid || !v ? "-" :
 				   fmt_pct(buf, m->node.backing_node[SB_REMOTE_NODE], (uint64_t)v));
+			break;
+		case MC_CWQ:	/* crypt reads decrypted in crypt_wq, not where they completed */
+			v = m->c[SB_STAT_crypt_read_task_ios] + m->c[SB_STAT_crypt_read_atomic_ios] +
+			    m->c[SB_STAT_crypt_read_wq_ios];
+			table_cell(t, "%s", !v ? "-" :
+				   fmt_pct(buf, m->c[SB_STAT_crypt_read_wq_ios], (uint64_t)v));
 			break;
 		}
 	}

@@ -217,6 +217,24 @@ t_stat_columns() {
 	expect "depth has no -o" [ $RC -eq 2 ]
 }
 
+# cwq%: the crypt reads decrypted in crypt_wq, of all crypt reads; "-" without
+t_stat_crypt_wq() {
+	local d=$TMP/cwq/sys/block/stackblk1/stackblk/stats
+	mkdir -p "$TMP/cwq"
+	cp -a "$N2/." "$TMP/cwq"
+	sb "$TMP/cwq" stat stackblk1 -o cwq%
+	expect "no crypt reads: rc" [ $RC -eq 0 ]
+	expect "no crypt reads: -" has "stackblk1       -" "$OUT"
+	echo 600 >"$d/crypt_read_task_ios"
+	echo 150 >"$d/crypt_read_atomic_ios"
+	echo 250 >"$d/crypt_read_wq_ios"
+	sb "$TMP/cwq" stat stackblk1 -o cwq%
+	expect "heading" [ "$(head -n1 <<<"$OUT")" = "DEVICE       cwq%" ]
+	expect "250 of 1000" has "stackblk1   25.0%" "$OUT"
+	sb "$TMP/cwq" stat stackblk1 --json
+	expect "json counters" json_check "d['devices'][0]['counters']['crypt_read_wq_ios'] == 250"
+}
+
 # fixed widths: every report of an interval run has the same column positions
 t_stat_fixed_widths() {
 	local a
@@ -592,7 +610,7 @@ and all(v['verified'] for v in d['msix']['vectors'])"
 }
 
 for name in help complete usage_errors no_module unknown_device list stat_json_matches_sysfs stat_human \
-	    stat_columns stat_fixed_widths stat_without_debugfs stat_interval depth latency affinity_nvme affinity_not_pci \
+	    stat_crypt_wq stat_columns stat_fixed_widths stat_without_debugfs stat_interval depth latency affinity_nvme affinity_not_pci \
 	    affinity_interval positional_interval hist_interval collect_off top top_tmux reset \
 	    json_version timestamps create_errors remove real_fixtures; do
 	t $name

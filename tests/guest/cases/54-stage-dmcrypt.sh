@@ -63,6 +63,8 @@ PY
 		if [[ $SB_BACKING == /dev/nvme* ]]; then
 			sb_expect "$SB_IDX" crypt_read_task_ios=0 crypt_read_atomic_ios=0 \
 				crypt_read_wq_ios=$(($(sb_stat "$SB_IDX" physical_read_ios) - $(sb_stat "$SB_IDX" rmw_ios)))
+			out=$("$SB_REPO/tools/stackblk" stat -o cwq% "$SB_DEV") || fail "stackblk stat -o cwq% failed"
+			grep -Eq "stackblk$SB_IDX +100\.0%\$" <<<"$out" || fail "stat cwq% is not 100.0%: $out"
 		fi
 		# ciphertext: zeros are not zeros on disk, equal sectors differ
 		run dd if=/dev/zero of="$SB_DEV" bs=64k count=1 seek=$(((base + 16) * 16)) oflag=direct status=none
