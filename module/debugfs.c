@@ -213,10 +213,12 @@ void sb_debugfs_del(struct sb_dev *dev)
 #ifdef CONFIG_FAULT_INJECTION
 /*
  * A crypt read decrypted where it completes is decrypted as if it could
- * not sleep there, and stops before a crypt sector as if the cipher had
- * gone async, so that crypt_wq decrypts the rest (stage_crypt.c): the
- * no-sleep path over a backing whose data can be checked, and its resume,
- * which a PREEMPT_RCU kernel's SIMD cipher never takes on its own.
+ * not sleep there, then finds no cipher request at once (as if GFP_NOWAIT
+ * had failed) or stops before a crypt sector as if the cipher had gone
+ * async, so that crypt_wq decrypts the read or the rest of it
+ * (stage_crypt.c): the no-sleep path over a backing whose data can be
+ * checked, and both ways of resuming it, which a PREEMPT_RCU kernel's SIMD
+ * cipher and an unexhausted request pool never take on their own.
  */
 DECLARE_FAULT_ATTR(sb_fail_crypt_defer);
 #endif

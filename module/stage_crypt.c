@@ -535,18 +535,18 @@ static void sb_bounce_put(struct sb_dev *dev, struct bio *bb)
  * bounced one out, count where that ran (@where: crypt_read_task_ios,
  * crypt_read_atomic_ios, which may not sleep, or crypt_read_wq_ios), put
  * the bio and the unit.  False, with nothing counted or put, if it must go
- * on where it may sleep (only from crypt_read_atomic_ios).
+ * on where it may sleep (only with @where crypt_read_atomic_ios).
  */
 static bool sb_crypt_read_finish(struct sb_crypt_bio *cb,
 				 enum stackblk_stat where)
 {
+	bool atomic = where == SB_STAT_crypt_read_atomic_ios;
 	struct bio *bio = &cb->sbio.bio;
 	struct sb_cmd *cmd = cb->sbio.cmd;
 	struct sb_dev *dev = cmd->dev;
 
 	if (!bio->bi_status) {
-		int err = sb_crypt_read_decrypt(cb,
-				where == SB_STAT_crypt_read_atomic_ios);
+		int err = sb_crypt_read_decrypt(cb, atomic);
 
 		if (err > 0)
 			return false;

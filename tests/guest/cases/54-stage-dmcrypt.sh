@@ -4,7 +4,7 @@
 # same through dm-crypt's aes-xts-plain64 with the same key on the same
 # backing, and the reverse.  Zeros written through crypt are not zeros on
 # the backing, and equal plaintext sectors differ on disk.  Over NVMe,
-# whose completions run in hard irq, every read is decrypted in crypt_wq
+# whose completions run in interrupt context, every read is decrypted in crypt_wq
 # (crypt_read_wq_ios, exact).
 command -v dmsetup >/dev/null || skip "dmsetup not installed"
 modprobe xts 2>/dev/null
@@ -59,7 +59,7 @@ PY
 		# partial read of a crypt sector (1536 bytes at +2560)
 		dd if="$SB_DEV" of=/tmp/d-p bs=512 skip=$(((base + 8) * 2048 + 5)) count=3 iflag=direct status=none
 		cmp <(dd if=/tmp/d-b bs=512 skip=5 count=3 status=none) /tmp/d-p || fail "cs=$cs iv=$iv: partial read differs"
-		# NVMe completes in hard irq: every read is decrypted in crypt_wq
+		# NVMe completes in interrupt context: every read is decrypted in crypt_wq
 		if [[ $SB_BACKING == /dev/nvme* ]]; then
 			sb_expect "$SB_IDX" crypt_read_task_ios=0 crypt_read_atomic_ios=0 \
 				crypt_read_wq_ios=$(($(sb_stat "$SB_IDX" physical_read_ios) - $(sb_stat "$SB_IDX" rmw_ios)))

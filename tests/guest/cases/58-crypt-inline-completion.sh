@@ -101,6 +101,8 @@ F=/sys/kernel/debug/stackblk/fail_crypt_defer
 crypt_where "$SB_IDX"
 w0=$W
 if [ -d $F ]; then
+	# a failure below must not leave the fault on for the cases after
+	trap 'echo 0 >$F/probability' EXIT
 	echo 0 >$F/verbose
 	echo 1 >$F/interval
 	echo 30 >$F/probability
@@ -114,6 +116,7 @@ if [ -d $F ]; then
 		--numjobs=2 --ioengine=io_uring --size=8m --runtime=2 --time_based --output=/tmp/58.fio
 	left=$(cat $F/times)
 	echo 0 >$F/probability
+	trap - EXIT
 	info "fail_crypt_defer fired $((100000 - left)) times"
 	[ "$left" -lt 100000 ] || fail "fail_crypt_defer never fired: the resume path was not taken"
 	crypt_where "$SB_IDX"
