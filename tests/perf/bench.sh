@@ -84,6 +84,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # --- module for the guest kernel ---------------------------------------------
+kver_given=$kver
 [ -n "$kver" ] || kver=$(ls /boot/vmlinuz-6.12* | sed 's|^/boot/vmlinuz-||' | sort -V | tail -n1)
 RAW=${BENCH_RAW:-$REPO/tests/perf/out}
 mkdir -p "$RAW"
@@ -184,10 +185,13 @@ report=$results/$date-$kver
 tcg=${STACKBLK_TCG_THREAD:-single}
 [ "$tcg" = single ] || report=$report-tcg$tcg
 cmd="make bench"
-[ "$plan" = full ] && [ "$reps" = 3 ] && [ "$runtime" = 3 ] && [ -z "$base" ] && [ "$smp" = 2 ] && [ "$css" = 4096 ] ||
+[ "$plan" = full ] && [ "$reps" = 3 ] && [ "$runtime" = 3 ] && [ -z "$base" ] && [ "$smp" = 2 ] &&
+	[ "$css" = 4096 ] && [ -z "$kver_given" ] ||
 	cmd="tests/perf/bench.sh --plan $plan --reps $reps --runtime $runtime${base:+ --src $srcdesc --base $basedesc}"
 [ "$smp" = 2 ] || cmd="$cmd --smp $smp"
 [ "$css" = 4096 ] || cmd="$cmd --crypt-sector $css"
+# the report's kernel is in its name; the command must name it too
+[ -z "$kver_given" ] || cmd="$cmd --kernel $kver_given"
 [ "$tcg" = single ] || cmd="STACKBLK_TCG_THREAD=$tcg $cmd"
 python3 tests/perf/report.py "$OUT" "$report.md" "$report.svg" --wall $(($(date +%s) - START)) --cmd "$cmd"
 if [ "$profile" = 1 ]; then
