@@ -12,7 +12,9 @@
  */
 #include <linux/capability.h>
 #include <linux/debugfs.h>
+#include <linux/crypto.h>
 #include <linux/fault-inject.h>
+#include <linux/mutex.h>
 #include <linux/seq_file.h>
 #include <linux/vmalloc.h>
 
@@ -223,12 +225,69 @@ void sb_debugfs_del(struct sb_dev *dev)
 DECLARE_FAULT_ATTR(sb_fail_crypt_defer);
 #endif
 
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+/*
+ * crypt_test_cipher: the crypto API name that a crypt device powered on
+ * from now on allocates instead of "xts(aes)" (stage_crypt.c); empty: xts(aes).
+ * A test kernel's, for a cipher that always completes asynchronously,
+ * cryptd(xts(ecb(aes-generic))): the -EINPROGRESS paths that the SIMD XTS
+ * drivers take only when the FPU is not usable where they are called.
+ */
+static char sb_crypt_test_name[CRYPTO_MAX_ALG_NAME];
+static DEFINE_MUTEX(sb_crypt_test_lock);
+
+void sb_crypt_test_cipher(char *name, size_t len)
+{
+	mutex_lock(&sb_crypt_test_lock);
+	if (sb_crypt_test_name[0])
+		strscpy(name, sb_crypt_test_name, len);
+	mutex_unlock(&sb_crypt_test_lock);
+}
+
+static ssize_t sb_crypt_test_read(struct file *file, char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	char buf[CRYPTO_MAX_ALG_NAME + 1];
+	int len;
+
+	mutex_lock(&sb_crypt_test_lock);
+	len = scnprintf(buf, sizeof(buf), "%s\n", sb_crypt_test_name);
+	mutex_unlock(&sb_crypt_test_lock);
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
+static ssize_t sb_crypt_test_write(struct file *file, const char __user *ubuf,
+				   size_t count, loff_t *ppos)
+{
+	char buf[CRYPTO_MAX_ALG_NAME];
+
+	if (*ppos || count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	mutex_lock(&sb_crypt_test_lock);
+	strscpy(sb_crypt_test_name, strim(buf), sizeof(sb_crypt_test_name));
+	mutex_unlock(&sb_crypt_test_lock);
+	return count;
+}
+
+static const struct file_operations sb_crypt_test_fops = {
+	.owner	= THIS_MODULE,
+	.read	= sb_crypt_test_read,
+	.write	= sb_crypt_test_write,
+	.llseek	= default_llseek,
+};
+#endif
+
 void sb_debugfs_init(void)
 {
 	sb_debugfs_root = debugfs_create_dir(SB_NAME, NULL);
 #ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
 	fault_create_debugfs_attr("fail_crypt_defer", sb_debugfs_root,
 				  &sb_fail_crypt_defer);
+	debugfs_create_file("crypt_test_cipher", 0600, sb_debugfs_root, NULL,
+			    &sb_crypt_test_fops);
 #endif
 }
 

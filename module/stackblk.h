@@ -369,6 +369,13 @@ static inline bool sb_should_fail_crypt_defer(void)
 	return false;
 }
 #endif
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+void sb_crypt_test_cipher(char *name, size_t len);
+#else
+static inline void sb_crypt_test_cipher(char *name, size_t len)
+{
+}
+#endif
 void sb_debugfs_init(void);
 void sb_debugfs_exit(void);
 void sb_debugfs_add(struct sb_dev *dev);

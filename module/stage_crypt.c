@@ -961,6 +961,7 @@ static void sb_crypt_teardown(struct sb_dev *dev)
 static int sb_crypt_setup(struct sb_dev *dev, struct sb_stage_limits *sl)
 {
 	struct sb_config *cfg = dev->cfg;
+	char name[CRYPTO_MAX_ALG_NAME] = "xts(aes)";
 	size_t req_size;
 	int ret;
 
@@ -977,17 +978,23 @@ static int sb_crypt_setup(struct sb_dev *dev, struct sb_stage_limits *sl)
 	sl->discard_granularity = dev->sc.crypt_sector_size;
 	sl->physical_block_size = dev->sc.crypt_sector_size;
 
-	dev->tfm = crypto_alloc_skcipher("xts(aes)", 0,
-					 CRYPTO_ALG_ALLOCATES_MEMORY);
+	sb_crypt_test_cipher(name, sizeof(name));	/* test kernels only */
+	dev->tfm = crypto_alloc_skcipher(name, 0, CRYPTO_ALG_ALLOCATES_MEMORY);
 	if (IS_ERR(dev->tfm)) {
 		ret = PTR_ERR(dev->tfm);
 		dev->tfm = NULL;
-		pr_err("cannot allocate xts(aes): %d\n", ret);
+		pr_err("cannot allocate %s: %d\n", name, ret);
+		goto out_err;
+	}
+	ret = -EINVAL;
+	if (crypto_skcipher_ivsize(dev->tfm) != SB_CRYPT_IV_SIZE) {
+		pr_err("%s: not an XTS cipher (IV of %u bytes)\n", name,
+		       crypto_skcipher_ivsize(dev->tfm));
 		goto out_err;
 	}
 	ret = crypto_skcipher_setkey(dev->tfm, cfg->key, cfg->key_len);
 	if (ret) {
-		pr_err("xts(aes) refuses the key: %d\n", ret);
+		pr_err("%s refuses the key: %d\n", name, ret);
 		goto out_err;
 	}
 	ret = -ENOMEM;

@@ -15,7 +15,8 @@
 # sleep there, stopped part way and resumed in crypt_wq.  The counters
 # say where each read was decrypted (crypt_read_{task,atomic,wq}_ios): with
 # the reads under rcu_read_lock() never in the sleeping path, and every
-# backing read counted in exactly one of them.
+# backing read counted in exactly one of them.  On a test kernel, the same
+# over a cipher that always goes async (crypt_test_cipher).
 KEY=00112233445566778899aabbccddeeff102132435465768798a9bacbdcedfe0f
 NB=/sys/kernel/config/nullb
 # crypt_where N: stackblkN's crypt_read_{task,atomic,wq}_ios into T, A and
@@ -69,12 +70,19 @@ done
 must_wait 20 /dev/sbinline test -b /dev/sbinline
 sb_create inl backing=/dev/sbinline stages=crypt crypt_key=$KEY crypt_sector_size=4096
 src=/tmp/58.src
+# read_back WHAT: the 8 MiB read back in 128 KiB and in 4 KiB reads, each
+# compared with what was written
+read_back() {
+	local bs
+	for bs in 128k 4k; do
+		run dd if="$SB_DEV" of=/tmp/58.out bs=$bs count=$((8 * 1024 * 1024 / $(numfmt --from=iec ${bs^^}))) \
+			iflag=direct status=none
+		cmp -s $src /tmp/58.out || fail "$1: read back with bs=$bs differs from what was written"
+	done
+}
 run dd if=/dev/urandom of=$src bs=1M count=8 status=none
 run dd if=$src of="$SB_DEV" bs=64k oflag=direct status=none
-for bs in 4k 128k; do
-	run dd if="$SB_DEV" of=/tmp/58.out bs=$bs count=$((8 * 1024 * 1024 / $(numfmt --from=iec ${bs^^}))) iflag=direct status=none
-	cmp -s $src /tmp/58.out || fail "read back with bs=$bs differs from what was written"
-done
+read_back "memory-backed"
 # buffers 512 bytes into a page: the bounce read, its data checked by fio
 bounce_read() {
 	run fio --name=u --filename="$SB_DEV" --direct=1 --rw=write --bs=4k --size=8m \
@@ -107,10 +115,7 @@ if [ -d $F ]; then
 	echo 1 >$F/interval
 	echo 30 >$F/probability
 	echo 100000 >$F/times
-	for bs in 128k 4k; do
-		run dd if="$SB_DEV" of=/tmp/58.out bs=$bs count=$((8 * 1024 * 1024 / $(numfmt --from=iec ${bs^^}))) iflag=direct status=none
-		cmp -s $src /tmp/58.out || fail "read back with bs=$bs and fail_crypt_defer differs from what was written"
-	done
+	read_back "fail_crypt_defer"
 	bounce_read
 	run fio --name=r --filename="$SB_DEV" --direct=1 --rw=randread --bs=128k --iodepth=8 \
 		--numjobs=2 --ioengine=io_uring --size=8m --runtime=2 --time_based --output=/tmp/58.fio
@@ -125,6 +130,37 @@ if [ -d $F ]; then
 	cmp -s $src /tmp/58.out || fail "read back after fail_crypt_defer differs from what was written"
 fi
 sb_destroy inl
+
+# --- an asynchronous cipher (test kernels) ----------------------------------
+# crypt_test_cipher makes the next device allocate cryptd(xts(ecb(aes-generic))),
+# which answers every request with -EINPROGRESS and completes it from its
+# own worker: a read decrypted where it may sleep waits for it there; one
+# begun without sleeping (fail_crypt_defer) leaves the sector in flight to
+# crypt_wq, which waits for it and goes on.  The same data must read back,
+# and what the async cipher writes must read back too.
+C=/sys/kernel/debug/stackblk/crypt_test_cipher
+if [ -f $C ] && [ -d $F ]; then
+	trap 'echo >$C; echo 0 >$F/probability' EXIT
+	echo "cryptd(xts(ecb(aes-generic)))" >$C || fail "crypt_test_cipher refused cryptd(xts(ecb(aes-generic)))"
+	[ "$(cat $C)" = "cryptd(xts(ecb(aes-generic)))" ] || fail "crypt_test_cipher reads '$(cat $C)'"
+	sb_create asy backing=/dev/sbinline stages=crypt crypt_key=$KEY crypt_sector_size=4096
+	echo >$C
+	dmesg | grep -q "cipher cryptd(xts(" || fail "the device did not allocate the cryptd cipher: $(dmesg | grep cipher | tail -n 2)"
+	read_back "async cipher"
+	bounce_read
+	crypt_where "$SB_IDX"
+	w0=$W
+	echo 30 >$F/probability
+	echo 100000 >$F/times
+	read_back "async cipher, fail_crypt_defer"
+	echo 0 >$F/probability
+	trap - EXIT
+	crypt_where "$SB_IDX"
+	[ "$W" -gt "$w0" ] || fail "async cipher: no read went on in crypt_wq"
+	# every read begun without sleeping met -EINPROGRESS (or the fault)
+	[ "$A" = 0 ] || fail "async cipher: $A reads finished without sleeping"
+	sb_destroy asy
+fi
 sb_unload
 echo 0 >$NB/sbinline/power
 rmdir $NB/sbinline
