@@ -259,7 +259,7 @@ static ssize_t sb_crypt_test_read(struct file *file, char __user *ubuf,
 static ssize_t sb_crypt_test_write(struct file *file, const char __user *ubuf,
 				   size_t count, loff_t *ppos)
 {
-	char buf[CRYPTO_MAX_ALG_NAME];
+	char buf[CRYPTO_MAX_ALG_NAME + 1];	/* a longest name and a newline */
 
 	if (*ppos || count >= sizeof(buf))
 		return -EINVAL;

@@ -75,6 +75,7 @@
 #include <linux/rcupdate.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "stage.h"
 #include "sb_trace.h"
@@ -986,10 +987,12 @@ static int sb_crypt_setup(struct sb_dev *dev, struct sb_stage_limits *sl)
 		pr_err("cannot allocate %s: %d\n", name, ret);
 		goto out_err;
 	}
+	/* any driver of it (cryptd keeps its inner cipher's name) */
 	ret = -EINVAL;
-	if (crypto_skcipher_ivsize(dev->tfm) != SB_CRYPT_IV_SIZE) {
-		pr_err("%s: not an XTS cipher (IV of %u bytes)\n", name,
-		       crypto_skcipher_ivsize(dev->tfm));
+	if (strcmp(crypto_tfm_alg_name(crypto_skcipher_tfm(dev->tfm)),
+		   "xts(aes)")) {
+		pr_err("%s: not xts(aes) but %s\n", name,
+		       crypto_tfm_alg_name(crypto_skcipher_tfm(dev->tfm)));
 		goto out_err;
 	}
 	ret = crypto_skcipher_setkey(dev->tfm, cfg->key, cfg->key_len);
