@@ -36,6 +36,7 @@ void sb_fill_rwbs(char *rwbs, blk_opf_t opf);
 
 /* Crypt stage constants. */
 #define SB_CRYPT_CIPHER		"aes-xts-plain64"
+#define SB_CRYPT_ALG		"xts(aes)"	/* its crypto API name */
 #define SB_CRYPT_IV_SIZE	16
 #define SB_CRYPT_KEY_MAX	64	/* AES-256-XTS: two 32-byte keys */
 

@@ -962,7 +962,7 @@ static void sb_crypt_teardown(struct sb_dev *dev)
 static int sb_crypt_setup(struct sb_dev *dev, struct sb_stage_limits *sl)
 {
 	struct sb_config *cfg = dev->cfg;
-	char name[CRYPTO_MAX_ALG_NAME] = "xts(aes)";
+	char name[CRYPTO_MAX_ALG_NAME] = SB_CRYPT_ALG;
 	size_t req_size;
 	int ret;
 
@@ -990,8 +990,8 @@ static int sb_crypt_setup(struct sb_dev *dev, struct sb_stage_limits *sl)
 	/* any driver of it (cryptd keeps its inner cipher's name) */
 	ret = -EINVAL;
 	if (strcmp(crypto_tfm_alg_name(crypto_skcipher_tfm(dev->tfm)),
-		   "xts(aes)")) {
-		pr_err("%s: not xts(aes) but %s\n", name,
+		   SB_CRYPT_ALG)) {
+		pr_err("%s: not " SB_CRYPT_ALG " but %s\n", name,
 		       crypto_tfm_alg_name(crypto_skcipher_tfm(dev->tfm)));
 		goto out_err;
 	}
