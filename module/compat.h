@@ -135,6 +135,11 @@ static inline void sb_replug(struct blk_plug *plug)
  */
 struct sb_stage_limits {
 	bool no_discard;
+	/*
+	 * A discard request is one range: blk-mq merges only contiguous
+	 * discards into it, not disjoint ones (max_discard_segments 1).
+	 */
+	bool one_discard_range;
 	bool no_write_zeroes;
 	unsigned int discard_granularity;	/* 0: keep */
 	unsigned int max_hw_sectors;		/* 0: keep, else at most */
@@ -216,6 +221,8 @@ static inline struct gendisk *sb_alloc_disk(struct blk_mq_tag_set *set,
 	lim.features &= ~BLK_FEAT_ZONED;
 	if (sl->no_discard)
 		lim.max_hw_discard_sectors = 0;
+	if (sl->one_discard_range)
+		lim.max_discard_segments = 1;
 	if (sl->no_write_zeroes)
 		lim.max_write_zeroes_sectors = 0;
 	if (sl->discard_granularity)
@@ -290,6 +297,8 @@ static inline struct gendisk *sb_alloc_disk(struct blk_mq_tag_set *set,
 	q->limits.max_secure_erase_sectors = 0;
 	if (sl->no_discard)
 		blk_queue_max_discard_sectors(q, 0);
+	if (sl->one_discard_range)
+		blk_queue_max_discard_segments(q, 1);
 	if (sl->no_write_zeroes)
 		blk_queue_max_write_zeroes_sectors(q, 0);
 	if (sl->discard_granularity)

@@ -62,6 +62,13 @@ int sb_stage_setup(struct sb_dev *dev, const struct sb_stage_ops *ops,
 
 	memset(sl, 0, sizeof(*sl));
 	dev->sc = cfg->sc;
+	/*
+	 * A unit is one byte range, from the request's first sector over all
+	 * its bytes (sb_stage_prepare()).  blk-mq merges disjoint discards
+	 * into one request where max_discard_segments allows it (NVMe: up
+	 * to 256 ranges), and such a request is not one range.
+	 */
+	sl->one_discard_range = dev->sc.stages != 0;
 	dev->ops = ops;
 	dev->lbs = bdev_logical_block_size(dev->bdev);
 	ret = sb_stage_cfg_check(&dev->sc, cfg->key_len != 0, dev->lbs);

@@ -8,10 +8,14 @@
 
 #include "stackblk.h"
 
-/* Flags of a request that its backing bios keep, and that merging compares. */
+/*
+ * Flags of a request that its backing bios keep, and that merging compares.
+ * REQ_NOUNMAP: a write-zeroes asked not to deallocate (fallocate
+ * --zero-range) must not let the backing unmap the blocks.
+ */
 #define SB_PIECE_FLAGS	(REQ_OP_MASK | REQ_FAILFAST_MASK | REQ_SYNC | \
 			 REQ_META | REQ_PRIO | REQ_RAHEAD | REQ_BACKGROUND | \
-			 REQ_FUA | REQ_IDLE)
+			 REQ_FUA | REQ_IDLE | REQ_NOUNMAP)
 
 /*
  * A cursor over the caller's memory of a unit (sb_unit_walk()): what one

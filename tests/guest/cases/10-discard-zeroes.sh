@@ -1,6 +1,18 @@
 # Discard and write-zeroes pass through and read back as zeros: blkdiscard,
 # blkdiscard -z, fallocate --zero-range and --punch-hole on the stackblk disk;
 # the neighbouring data is untouched; the backing sees the discards.
+# Then several disjoint discards under one plug (io_uring, 6.12+), which
+# blk-mq merges into one request where max_discard_segments allows it:
+# each range is discarded and the gaps between them keep their data, on
+# passthrough and with the stages.  Before the fix the stages discarded
+# one contiguous range from the request's start, as long as all of its
+# ranges together: the first gap was lost and the last range kept.
+# Write-zeroes keep REQ_NOUNMAP, seen where a backing acts on it: a loop
+# device over a file on ext4 zeroes with FALLOC_FL_ZERO_RANGE when asked
+# not to unmap (fallocate --zero-range: the file keeps its blocks) and
+# with FALLOC_FL_PUNCH_HOLE otherwise (fallocate --punch-hole: they are
+# freed).  Before the fix the stages dropped NOUNMAP, so the backing
+# unmapped blocks the caller had asked to keep.
 bd=$(rd "/sys/block/$SB_BK/queue/discard_max_bytes")
 bz=$(rd "/sys/block/$SB_BK/queue/write_zeroes_max_bytes")
 info "$SB_BK discard_max_bytes=$bd write_zeroes_max_bytes=$bz"
@@ -54,5 +66,109 @@ done
 if [ "${bz:-0}" -gt 0 ]; then
 	[ "$pz1" -gt "$pz0" ] || fail "blkdiscard -z / fallocate: stats/physical_write_zeroes_ios did not move ($pz0)"
 fi
+
+# plug_discards WHAT: 6 MiB of data at 320 MiB of $SB_DEV; its 1 MiB
+# slices 0, 2 and 4 discarded in one io_uring_enter(); slices 1, 3 and 5
+# must keep their data, 0, 2 and 4 read back zeros.  Returns 3 if the
+# kernel has no io_uring discard (before 6.12).  Sets PD_LOGICAL and
+# PD_PHYSICAL: the discard requests stackblk received and sent.
+UD=$SB_REPO/build/guest/uring-discard
+if [ ! "$UD" -nt "$SB_REPO/tests/guest/uring-discard.c" ]; then
+	UD=$SB_ART/uring-discard
+	run gcc -O2 -Wall -o "$UD" "$SB_REPO/tests/guest/uring-discard.c"
+fi
+plug_discards() {
+	local what=$1 base=320 i l0 p0 rc
+	run dd if=/tmp/pat32 of="$SB_DEV" bs=1M seek=$base count=6 oflag=direct conv=fsync status=none
+	l0=$(sb_stat "$SB_IDX" logical_discard_ios)
+	p0=$(sb_stat "$SB_IDX" physical_discard_ios)
+	echo "+ uring-discard $SB_DEV at $base, $((base + 2)), $((base + 4)) MiB" >&2
+	"$UD" "$SB_DEV" $((base * M)):$M $(((base + 2) * M)):$M $(((base + 4) * M)):$M >"$SB_ART/ud.out" 2>&1
+	rc=$?
+	sed 's/^/# /' "$SB_ART/ud.out" >&2
+	[ $rc -eq 3 ] && return 3
+	[ $rc -eq 0 ] || fail "$what: io_uring discards failed: $(tr '\n' ' ' <"$SB_ART/ud.out")"
+	PD_LOGICAL=$(($(sb_stat "$SB_IDX" logical_discard_ios) - l0))
+	PD_PHYSICAL=$(($(sb_stat "$SB_IDX" physical_discard_ios) - p0))
+	info "$what: max_discard_segments $(rd "$Q/max_discard_segments"); discard requests received $PD_LOGICAL, sent $PD_PHYSICAL"
+	for i in 0 1 2 3 4 5; do
+		read_range "$SB_DEV" $((base + i)) 1 /tmp/slice
+		if ((i % 2)); then
+			dd if=/tmp/pat32 of=/tmp/want bs=1M skip=$i count=1 status=none
+			cmp -s /tmp/slice /tmp/want ||
+				fail "$what: the data at $((base + i)) MiB, between two discarded ranges, was lost"
+		else
+			is_zero /tmp/slice ||
+				fail "$what: the discarded range at $((base + i)) MiB does not read back zeros"
+		fi
+	done
+	return 0
+}
+plug_discards passthrough
+rc=$?
+if [ $rc -eq 3 ]; then
+	info "no io_uring discard in $(uname -r): the plugged discards are not tested"
+else
+	# the passthrough device takes the backing's multi-range discards, so
+	# this is the case the stages must handle: one request of three ranges
+	[ "$PD_LOGICAL" -eq 1 ] && [ "$PD_PHYSICAL" -eq 3 ] ||
+		fail "passthrough: the three discards were not merged into one request (received $PD_LOGICAL): this case no longer tests what it means to"
+fi
+
 sb_destroy d
+
+for st in split merge,split; do
+	sb_create ds stages=$st split_boundary=65536
+	Q=/sys/block/stackblk$SB_IDX/queue
+	# a request of the stages is one range: no multi-range discards
+	expect_rd "$Q/max_discard_segments" 1
+	if [ $rc -ne 3 ]; then
+		plug_discards "stages=$st"
+		[ "$PD_LOGICAL" -eq 3 ] ||
+			fail "stages=$st: $PD_LOGICAL discard requests for 3 disjoint ranges"
+	fi
+	sb_destroy ds
+done
+
+# the loop backing: 16 MiB of data in a file on a 64 MiB ext4
+run modprobe loop
+run modprobe ext4
+mkdir -p /tmp/wzfs
+run truncate -s 64M /tmp/wzfs.img
+FSDEV=$(losetup -f --show /tmp/wzfs.img) || fail "losetup /tmp/wzfs.img failed"
+trap 'umount /tmp/wzfs 2>/dev/null; losetup -D' EXIT
+run mkfs.ext4 -q "$FSDEV"
+run mount "$FSDEV" /tmp/wzfs
+run dd if=/dev/urandom of=/tmp/wzfs/back bs=1M count=16 conv=fsync status=none
+LB=$(losetup -f --show /tmp/wzfs/back) || fail "losetup /tmp/wzfs/back failed"
+# blocks WHAT: the file's allocated 512-byte blocks, after a sync
+blocks() { sync -f /tmp/wzfs/back; stat -c %b /tmp/wzfs/back; }
+for st in "" split merge,split; do
+	what=${st:-passthrough}
+	a=(backing="$LB")
+	[ -z "$st" ] || a+=(stages=$st split_boundary=65536)
+	sb_create dz "${a[@]}"
+	b0=$(blocks)
+	run fallocate -z -o $((2 * M)) -l $M "$SB_DEV"
+	b1=$(blocks)
+	run fallocate -p -o $((4 * M)) -l $M "$SB_DEV"
+	b2=$(blocks)
+	info "$what over a loop file: allocated 512-byte blocks $b0, after fallocate -z $b1, after fallocate -p $b2"
+	# (ext4 may add a block for the unwritten extent; it frees none)
+	[ "$b1" -ge "$b0" ] ||
+		fail "$what: fallocate -z freed $((b0 - b1)) blocks of the backing file (REQ_NOUNMAP lost)"
+	[ "$b2" -le $((b1 - 2048)) ] ||
+		fail "$what: fallocate -p freed $((b1 - b2)) blocks of the backing file, not 1 MiB"
+	for o in 2 4; do
+		read_range "$SB_DEV" $o 1 /tmp/z
+		is_zero /tmp/z || fail "$what: the zeroed MiB at $o MiB does not read back zeros"
+	done
+	# allocate the punched MiB again for the next device
+	run dd if=/dev/urandom of="$SB_DEV" bs=1M seek=4 count=1 oflag=direct conv=fsync status=none
+	sb_destroy dz
+done
+run losetup -d "$LB"
+run umount /tmp/wzfs
+run losetup -d "$FSDEV"
+trap - EXIT
 sb_unload
