@@ -104,10 +104,26 @@ int sb_stage_setup(struct sb_dev *dev, const struct sb_stage_ops *ops,
 		if (ret)
 			goto out_ops_teardown;
 	}
+	/*
+	 * Every crypt sector of the device must be whole on the backing: as
+	 * dm-crypt refuses a table whose length is not a multiple of its
+	 * sector_size, rather than a tail that can never be read or written.
+	 */
+	if ((dev->sc.stages & SB_STAGE_CRYPT) &&
+	    !IS_ALIGNED(sb_stage_capacity(dev), dev->sc.crypt_sector_size >>
+						SECTOR_SHIFT)) {
+		pr_err("%pg: %llu sectors, not a whole number of crypt_sector_size %u\n",
+		       dev->bdev, (unsigned long long)sb_stage_capacity(dev),
+		       dev->sc.crypt_sector_size);
+		ret = -EINVAL;
+		goto out_parity_teardown;
+	}
 	sb_format_stages(names, sizeof(names), dev->sc.stages);
 	pr_info("%pg: stages \"%s\"\n", dev->bdev, names);
 	return 0;
 
+out_parity_teardown:
+	sb_parity_teardown(dev);
 out_ops_teardown:
 	if (ops->teardown)
 		ops->teardown(dev);

@@ -111,6 +111,34 @@ for k in "$KEY" "$KEY2" "${KEY:0:16}" "${KEY:32:16}"; do
 done
 echo >$T/trace
 run sb_destroy c
+
+# A backing of 2049 sectors (1 MiB + 512 bytes): crypt_sector_size 4096
+# is refused at power-on, as dm-crypt refuses a table whose length is not
+# a multiple of its sector_size; before, the device had a last 512 bytes
+# that always failed with EIO (its crypt sector runs past the backing).
+# With 512 the last sector is written and read back.
+dm_create sbodd "0 2049 linear $SB_BACKING 0"
+O=$SB_CFS/odd
+run mkdir "$O"
+for a in backing=/dev/mapper/sbodd stages=crypt crypt_key=$KEY crypt_sector_size=4096; do
+	expect_wr OK "$O/${a%%=*}" "${a#*=}"
+done
+expect_wr EINVAL "$O/power" 1
+expect_rd "$O/power" 0
+[ -z "$(sb_disks)" ] || fail "a refused power-on left $(sb_disks)"
+dmesg | grep -q "2049 sectors, not a whole number of crypt_sector_size 4096" ||
+	fail "no clear message for a backing that is not whole crypt sectors"
+expect_wr OK "$O/crypt_sector_size" 512
+expect_wr OK "$O/power" 1
+idx=$(rd "$O/index")
+must_wait 20 "/dev/stackblk$idx" sb_dev_ready "$idx"
+expect_rd "/sys/block/stackblk$idx/size" 2049
+head -c 512 /dev/urandom >/tmp/t512
+run dd if=/tmp/t512 of="/dev/stackblk$idx" bs=512 seek=2048 oflag=direct status=none
+run dd if="/dev/stackblk$idx" of=/tmp/t512b bs=512 skip=2048 count=1 iflag=direct status=none
+cmp -s /tmp/t512 /tmp/t512b || fail "crypt 512 on 2049 sectors: the last sector does not read back"
+run sb_destroy odd
+dm_remove sbodd
 sb_unload
 
 # insmod: stages and non-secret settings as parameters; crypt refused
