@@ -141,6 +141,12 @@ struct sb_stage_limits {
 	 */
 	bool one_discard_range;
 	bool no_write_zeroes;
+	/*
+	 * Pages must not change while they are written (the page cache
+	 * waits for writeback first): parity is computed from the caller's
+	 * pages and the data written from the same pages.
+	 */
+	bool stable_writes;
 	unsigned int discard_granularity;	/* 0: keep */
 	unsigned int max_hw_sectors;		/* 0: keep, else at most */
 	/*
@@ -225,6 +231,8 @@ static inline struct gendisk *sb_alloc_disk(struct blk_mq_tag_set *set,
 		lim.max_discard_segments = 1;
 	if (sl->no_write_zeroes)
 		lim.max_write_zeroes_sectors = 0;
+	if (sl->stable_writes)
+		lim.features |= BLK_FEAT_STABLE_WRITES;
 	if (sl->discard_granularity)
 		lim.discard_granularity = max(lim.discard_granularity,
 					      sl->discard_granularity);
@@ -301,6 +309,8 @@ static inline struct gendisk *sb_alloc_disk(struct blk_mq_tag_set *set,
 		blk_queue_max_discard_segments(q, 1);
 	if (sl->no_write_zeroes)
 		blk_queue_max_write_zeroes_sectors(q, 0);
+	if (sl->stable_writes)
+		blk_queue_flag_set(QUEUE_FLAG_STABLE_WRITES, q);
 	if (sl->discard_granularity)
 		q->limits.discard_granularity =
 			max(q->limits.discard_granularity,

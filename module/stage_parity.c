@@ -967,6 +967,14 @@ int sb_parity_setup(struct sb_dev *dev, struct sb_stage_limits *sl)
 	/* Member I/O is reads and writes only. */
 	sl->no_discard = true;
 	sl->no_write_zeroes = true;
+	/*
+	 * Parity is computed from the pages of the data being written, and
+	 * the data is written from them: as md's raid5 without its stripe
+	 * cache copy, they must not change meanwhile, or the stripe's
+	 * parity no longer matches its data.  Crypt's writes arrive in
+	 * bounce pages of its own, which nobody else writes.
+	 */
+	sl->stable_writes = !(dev->sc.stages & SB_STAGE_CRYPT);
 	sl->max_hw_sectors = min_not_zero(sl->max_hw_sectors,
 					  SB_PARITY_MAX_BYTES >> SECTOR_SHIFT);
 	dev->merge_max = min_t(u64, dev->merge_max, SB_PARITY_MAX_BYTES);
