@@ -13,8 +13,9 @@
  *     write cache and FUA features (6.10+);
  *   - ->queue_rqs() takes a struct request ** (6.1), a LIFO list, or a
  *     struct rq_list * (6.12), a FIFO list: sb_rq_list_take();
+ *   - bios carry a write hint again (6.9+, _LINUX_RW_HINT_H);
  * and one kernel configuration difference: CONFIG_BLK_CGROUP
- * (sb_bio_clone_blkg()).
+ * (sb_bio_clone_blkg(), sb_bio_same_blkg()).
  */
 #ifndef _STACKBLK_COMPAT_H
 #define _STACKBLK_COMPAT_H
@@ -53,9 +54,49 @@ static inline void sb_bio_clone_blkg(struct bio *clone, struct bio *src)
 	else
 		bio_associate_blkg(clone);
 }
+
+static inline bool sb_bio_same_blkg(const struct bio *a, const struct bio *b)
+{
+	return a->bi_blkg == b->bi_blkg;
+}
 #else
 static inline void sb_bio_clone_blkg(struct bio *clone, struct bio *src)
 {
+}
+
+static inline bool sb_bio_same_blkg(const struct bio *a, const struct bio *b)
+{
+	return true;
+}
+#endif
+
+/*
+ * Write lifetime hints on bios: removed in 5.18, back in 6.9 with
+ * <linux/rw_hint.h>, which <linux/blk_types.h> includes from then on.  A
+ * bio made for a piece keeps its source's.
+ */
+#ifdef _LINUX_RW_HINT_H
+static inline void sb_bio_copy_write_hint(struct bio *dst,
+					  const struct bio *src)
+{
+	dst->bi_write_hint = src->bi_write_hint;
+}
+
+static inline bool sb_bio_same_write_hint(const struct bio *a,
+					  const struct bio *b)
+{
+	return a->bi_write_hint == b->bi_write_hint;
+}
+#else
+static inline void sb_bio_copy_write_hint(struct bio *dst,
+					  const struct bio *src)
+{
+}
+
+static inline bool sb_bio_same_write_hint(const struct bio *a,
+					  const struct bio *b)
+{
+	return true;
 }
 #endif
 

@@ -274,6 +274,36 @@ void sb_configfs_exit(void);
 void sb_backing_submit(struct sb_cmd *cmd, struct bio *bio,
 		       bio_end_io_t *end_io);
 int sb_backing_submit_wait(struct sb_cmd *cmd, struct bio *bio);
+
+/**
+ * sb_backing_bio_alloc - a backing bio that is not a clone, charged as one
+ * @dev: the device
+ * @src: the bio whose I/O it carries (of the unit's first request, or
+ *	the upper bio of a parity member I/O)
+ * @nr_vecs: pages it will hold
+ * @opf: its op and flags
+ * @bs: the bio_set to take it from
+ *
+ * Made with no block device, then given the backing one and associated
+ * once with @src's cgroup (sb_bio_clone_blkg()), and given @src's I/O
+ * priority and write hint, as a clone would be: the backing's io.max,
+ * io.cost and io.latency, and its scheduler's priorities, apply to the
+ * task that submitted @src, not to the worker that builds the bio.
+ * Inline: backing.c calls the parity stage, which uses this too.
+ */
+static inline struct bio *
+sb_backing_bio_alloc(struct sb_dev *dev, struct bio *src,
+		     unsigned short nr_vecs, blk_opf_t opf, struct bio_set *bs)
+{
+	struct bio *bio = bio_alloc_bioset(NULL, nr_vecs, opf, GFP_NOIO, bs);
+
+	bio->bi_bdev = dev->bdev;
+	sb_bio_clone_blkg(bio, src);
+	bio->bi_ioprio = src->bi_ioprio;
+	sb_bio_copy_write_hint(bio, src);
+	return bio;
+}
+
 struct sb_cmd *sb_backing_bio_end(struct bio *bio, u64 *now);
 void sb_cmd_backing_done(struct sb_cmd *cmd, u64 now);
 void sb_complete(struct request *rq, u64 now);

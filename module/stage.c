@@ -255,9 +255,9 @@ struct bio *sb_data_bio(struct sb_walk *w)
 	struct sb_dev *dev = w->leader->dev;
 	struct bio *bio;
 
-	bio = bio_alloc_bioset(dev->bdev, min_t(unsigned int, w->nsegs,
-						BIO_MAX_VECS),
-			       w->opf, GFP_NOIO, &dev->bs);
+	bio = sb_backing_bio_alloc(dev, sb_unit_bio(w->leader),
+				   min_t(unsigned int, w->nsegs, BIO_MAX_VECS),
+				   w->opf, &dev->bs);
 	bio->bi_iter.bi_sector = w->pos >> SECTOR_SHIFT;
 	return bio;
 }
@@ -265,6 +265,18 @@ struct bio *sb_data_bio(struct sb_walk *w)
 blk_opf_t sb_piece_opf(struct sb_cmd *leader)
 {
 	return blk_mq_rq_from_pdu(leader)->cmd_flags & SB_PIECE_FLAGS;
+}
+
+/*
+ * The bio a unit's backing bios are charged as (sb_backing_bio_alloc()):
+ * its first request's first.  Every request of a unit has the same cgroup,
+ * priority and write hint (blk-mq merges only such bios into a request,
+ * and sb_can_merge() only such requests into a unit), and every request
+ * that reaches a stage has a bio: a flush goes to the backing as it is.
+ */
+struct bio *sb_unit_bio(struct sb_cmd *leader)
+{
+	return blk_mq_rq_from_pdu(leader)->bio;
 }
 
 /* --- units ------------------------------------------------------------------ */
@@ -401,8 +413,8 @@ static void sb_nodata_piece(struct sb_cmd *leader, u64 p, u64 pe)
 	struct sb_dev *dev = leader->dev;
 	struct bio *bio;
 
-	bio = bio_alloc_bioset(dev->bdev, 0, sb_piece_opf(leader), GFP_NOIO,
-			       &dev->bs);
+	bio = sb_backing_bio_alloc(dev, sb_unit_bio(leader), 0,
+				   sb_piece_opf(leader), &dev->bs);
 	bio->bi_iter.bi_sector = p >> SECTOR_SHIFT;
 	bio->bi_iter.bi_size = pe - p;
 	sb_backing_submit(leader, bio, sb_unit_end_io);

@@ -11,11 +11,13 @@
 /*
  * Flags of a request that its backing bios keep, and that merging compares.
  * REQ_NOUNMAP: a write-zeroes asked not to deallocate (fallocate
- * --zero-range) must not let the backing unmap the blocks.
+ * --zero-range) must not let the backing unmap the blocks.  REQ_SWAP: the
+ * backing's wbt, io.cost and io.latency let swap-out through as they do
+ * on the device itself.
  */
 #define SB_PIECE_FLAGS	(REQ_OP_MASK | REQ_FAILFAST_MASK | REQ_SYNC | \
 			 REQ_META | REQ_PRIO | REQ_RAHEAD | REQ_BACKGROUND | \
-			 REQ_FUA | REQ_IDLE | REQ_NOUNMAP)
+			 REQ_FUA | REQ_IDLE | REQ_NOUNMAP | REQ_SWAP)
 
 /*
  * A cursor over the caller's memory of a unit (sb_unit_walk()): what one
@@ -42,6 +44,7 @@ void sb_unit_walk(struct sb_cmd *leader, u64 dpos, u32 len, sb_walk_fn fn,
 struct bio *sb_piece_clone(struct sb_cmd *leader, u64 p, u64 pe);
 struct bio *sb_data_bio(struct sb_walk *w);
 blk_opf_t sb_piece_opf(struct sb_cmd *leader);
+struct bio *sb_unit_bio(struct sb_cmd *leader);
 void sb_unit_put(struct sb_cmd *leader);
 
 #endif /* _STACKBLK_STAGE_H */

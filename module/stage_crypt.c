@@ -497,8 +497,8 @@ static struct bio *sb_bounce_bio(struct sb_cmd *leader, blk_opf_t opf,
 	struct sb_crypt_bio *cb;
 	struct bio *bio;
 
-	bio = bio_alloc_bioset(dev->bdev, DIV_ROUND_UP(wlen, PAGE_SIZE), opf,
-			       GFP_NOIO, &dev->bs);
+	bio = sb_backing_bio_alloc(dev, sb_unit_bio(leader),
+				   DIV_ROUND_UP(wlen, PAGE_SIZE), opf, &dev->bs);
 	bio->bi_iter.bi_sector = wpos >> SECTOR_SHIFT;
 	if (!sb_bounce_fill(bio, pool, wlen, ilog2(BIO_MAX_VECS),
 			    GFP_NOWAIT | __GFP_NOWARN)) {
@@ -742,8 +742,8 @@ static int sb_rmw_read(struct sb_cmd *leader, struct bio *bb, u64 sec)
 	struct bio *rbio;
 	int err;
 
-	rbio = bio_alloc_bioset(dev->bdev, 1, REQ_OP_READ | REQ_SYNC,
-				GFP_NOIO, &dev->bs);
+	rbio = sb_backing_bio_alloc(dev, sb_unit_bio(leader), 1,
+				    REQ_OP_READ | REQ_SYNC, &dev->bs);
 	rbio->bi_iter.bi_sector = sec >> SECTOR_SHIFT;
 	__bio_add_page(rbio, page, cs, po);
 	this_cpu_inc(dev->stats->ctr[SB_STAT_rmw_ios]);

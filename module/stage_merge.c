@@ -3,8 +3,9 @@
  * The merge stage: the batcher.  Requests of one dispatch batch
  * (->queue_rqs(), or ->queue_rq() until bd->last / ->commit_rqs()) wait in
  * their hctx's batch and are cut into units of contiguous requests with
- * the same op and flags, up to merge_max_bytes and the backing's
- * max_sectors and max_segments (docs/stages.md).  Each unit then goes
+ * the same op, flags, cgroup, priority and write hint, up to
+ * merge_max_bytes and the backing's max_sectors and max_segments
+ * (docs/stages.md).  Each unit then goes
  * through the rest of the pipeline as one (stage.c).
  */
 #include <linux/blk-mq.h>
@@ -21,6 +22,11 @@ static bool sb_can_merge(struct sb_dev *dev, struct sb_cmd *unit,
 	struct request *b = blk_mq_rq_from_pdu(c);
 
 	if ((a->cmd_flags ^ b->cmd_flags) & SB_PIECE_FLAGS)
+		return false;
+	/* a unit's backing bios are charged as its first bio (sb_unit_bio()) */
+	if (a->bio->bi_ioprio != b->bio->bi_ioprio ||
+	    !sb_bio_same_blkg(a->bio, b->bio) ||
+	    !sb_bio_same_write_hint(a->bio, b->bio))
 		return false;
 	if (segs + b->nr_phys_segments > dev->merge_max_segs)
 		return false;

@@ -456,8 +456,8 @@ static struct bio *sb_member_pages(struct sb_parity_io *pio, blk_opf_t opf,
 	unsigned int n = DIV_ROUND_UP((poff & ~PAGE_MASK) + len, PAGE_SIZE);
 	struct bio *bio;
 
-	bio = bio_alloc_bioset(pio->dev->bdev, n, opf, GFP_NOIO,
-			       &pio->dev->parity->bs);
+	bio = sb_backing_bio_alloc(pio->dev, pio->upper, n, opf,
+				   &pio->dev->parity->bs);
 	bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
 	while (len) {
 		u32 o = poff & ~PAGE_MASK, k = min_t(u32, len, PAGE_SIZE - o);
