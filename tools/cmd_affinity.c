@@ -396,6 +396,14 @@ int cmd_affinity(int argc, char **argv)
 		sleep_seconds(o.interval);
 		prev = cur;
 		affinity_take(&dev, &cur);
+		if (cur.comp_err && !prev.comp_err) {
+			/* removed meanwhile: an error, as depth and latency say */
+			sb_err("affinity: %s: completion matrix gone: %s", dev.node,
+			       sb_debugfs_why(cur.comp_err));
+			affinity_free(&prev);
+			affinity_free(&cur);
+			return EXIT_RUNTIME;
+		}
 		n = mismatches(&cur);
 		if (n > bad)
 			bad = n;

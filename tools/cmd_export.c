@@ -521,15 +521,11 @@ int cmd_export(int argc, char **argv)
 		size_t n;
 		int err = export_round(argv + optind, argc - optind, &d, &n);
 
-		if (err) {
-			ret = EXIT_RUNTIME;
-		} else if (output) {
+		if (!err && output) {
 			err = write_file(output, d, n);
-			if (err) {
+			if (err)
 				sb_err("export: cannot write %s: %s", output, strerror(-err));
-				ret = EXIT_RUNTIME;
-			}
-		} else {
+		} else if (!err) {
 			write_export(stdout, d, n);
 			if (fflush(stdout)) {
 				export_free(d, n);
@@ -537,10 +533,17 @@ int cmd_export(int argc, char **argv)
 			}
 		}
 		export_free(d, n);
-		/* a first round that fails is an error; later ones are retried */
+		/*
+		 * A first round that fails is an error; later ones are retried,
+		 * and the status is the last round's, or 0 when SIGINT or
+		 * SIGTERM stops the loop.
+		 */
+		ret = err ? EXIT_RUNTIME : EXIT_OK;
 		if (once || (err && r == 1) || (count > 0 && r >= count))
 			break;
 		nap(interval);
+		if (stop_export)
+			ret = EXIT_OK;
 	}
 	return ret;
 }

@@ -56,6 +56,7 @@ struct devstate {
 	struct sb_sample prev, cur;
 	struct sb_metrics m;
 	bool have_prev;
+	bool have_cur;		/* cur is a sample (the last advance() worked) */
 };
 
 /* Print the latency error once per run. */
@@ -113,6 +114,7 @@ static int advance(struct devstate *st, double interval)
 
 	st->prev = st->cur;
 	ret = sample_take(&st->dev, &st->cur);
+	st->have_cur = !ret;
 	if (ret) {
 		sb_err("%s: cannot read counters: %s", st->dev.node, strerror(-ret));
 		return ret;
@@ -245,7 +247,8 @@ static int refresh(struct devstate **st, size_t *n)
 		for (size_t k = 0; k < *n; k++)
 			if (!strcmp((*st)[k].dev.node, devs[i].node)) {
 				next[m].cur = (*st)[k].cur;
-				next[m].have_prev = true;
+				/* not a sample that failed (sample_take() zeroed it) */
+				next[m].have_prev = (*st)[k].have_cur;
 			}
 		m++;
 	}

@@ -4,6 +4,8 @@
 
 #include <math.h>
 
+#include "util.h"
+
 void json_init(struct json *j, FILE *f)
 {
 	j->f = f;
@@ -11,13 +13,22 @@ void json_init(struct json *j, FILE *f)
 	j->comma[0] = false;
 }
 
-static void put_string(FILE *f, const char *s)
+/* A JSON string: bytes that are not UTF-8 (a device name, a path) as U+FFFD. */
+static void put_string(FILE *f, const char *str)
 {
+	const unsigned char *s = (const unsigned char *)str;
+
 	fputc('"', f);
 	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+		unsigned char c = *s;
+		int n = utf8_len(s);
 
-		if (c == '"' || c == '\\')
+		if (!n) {
+			fputs("\\ufffd", f);
+		} else if (n > 1) {
+			fwrite(s, 1, n, f);
+			s += n - 1;
+		} else if (c == '"' || c == '\\')
 			fprintf(f, "\\%c", c);
 		else if (c == '\n')
 			fputs("\\n", f);

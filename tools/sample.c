@@ -84,10 +84,15 @@ void metrics_compute(const struct sb_sample *prev, const struct sb_sample *cur,
 			   C(logical_read_ios) + C(logical_write_ios) + C(logical_flush_ios) +
 			   C(logical_discard_ios) + C(logical_write_zeroes_ios));
 
+	/*
+	 * A reset zeroes every count at once (the module's baseline), but an
+	 * array whose counts since the reset all passed the previous sample's
+	 * looks as if it had only grown: after a reset, take each as it is.
+	 */
 	m->node_valid = !cur->comp_err && (!prev || !prev->comp_err);
 	if (m->node_valid) {
 		m->node = cur->comp;
-		if (prev) {
+		if (prev && !m->reset) {
 			u64_delta(prev->comp.backing_node, cur->comp.backing_node,
 				  m->node.backing_node, SB_NR_NODE_LOCALITY);
 			u64_delta(prev->comp.complete_node, cur->comp.complete_node,
@@ -97,8 +102,9 @@ void metrics_compute(const struct sb_sample *prev, const struct sb_sample *cur,
 	m->lat_valid = !cur->lat_err && (!prev || !prev->lat_err);
 	if (!m->lat_valid)
 		return;
-	/* Histograms reset with the counters; judge them on their own. */
-	u64_delta((const uint64_t *)(prev ? &prev->lat : &zero_lat), (const uint64_t *)&cur->lat,
+	/* ... and the histograms, with the counters or on their own */
+	u64_delta((const uint64_t *)(prev && !m->reset ? &prev->lat : &zero_lat),
+		  (const uint64_t *)&cur->lat,
 		  (uint64_t *)&lat, sizeof(lat) / sizeof(uint64_t));
 	for (int p = 0; p < SB_NR_PATHS; p++) {
 		uint64_t b[SB_LAT_FINE_BUCKETS];

@@ -19,20 +19,6 @@
 #define GREY	"#f0f0f0"
 #define INK	"#222222"
 
-/* Length of the valid UTF-8 sequence at @s (1-4), 0 when it is not one. */
-static int utf8_len(const unsigned char *s)
-{
-	int n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 :
-		(s[0] & 0xf8) == 0xf0 ? 4 : 0;
-
-	if (s[0] >= 0x80 && s[0] < 0xc2)
-		return 0;
-	for (int i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
 void svg_escape(FILE *f, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;

@@ -331,3 +331,17 @@ bool u64_delta(const uint64_t *prev, const uint64_t *cur, uint64_t *out, size_t 
 		out[i] = reset ? cur[i] : cur[i] - prev[i];
 	return reset;
 }
+
+/* Length of the valid UTF-8 sequence at @s (1-4), 0 when it is not one. */
+int utf8_len(const unsigned char *s)
+{
+	int n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 :
+		(s[0] & 0xf8) == 0xf0 ? 4 : 0;
+
+	if (s[0] >= 0x80 && s[0] < 0xc2)
+		return 0;
+	for (int i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}

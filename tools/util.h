@@ -66,4 +66,7 @@ const char *errno_hint(int err);
  */
 bool u64_delta(const uint64_t *prev, const uint64_t *cur, uint64_t *out, size_t n);
 
+/* Length of the valid UTF-8 sequence at @s (1-4), 0 when it is not one. */
+int utf8_len(const unsigned char *s);
+
 #endif

@@ -364,6 +364,23 @@ d['completion']['matrix']['total'] == 0 and all(v['total'] == 0 for v in d['msix
 	expect "2 lines" [ "$(wc -l <<<"$OUT")" -eq 2 ]
 }
 
+# the device removed during an interval run: exit 1 and say so, as depth
+# and latency do (before: "unavailable" in every later report, exit 0)
+t_affinity_gone() {
+	local pid i
+	rw_copy "$N4"
+	STACKBLK_ROOT=$TMP/rw "${VG[@]}" ./stackblk affinity fast -i 0.05 -c 400 --json \
+		>"$TMP/ag.out" 2>"$TMP/err" &
+	pid=$!
+	i=0
+	while [ ! -s "$TMP/ag.out" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	rm -rf "$TMP/rw/sys/kernel/debug/stackblk/stackblk0"
+	wait $pid
+	RC=$? OUT=$(cat "$TMP/ag.out") ERR=$(cat "$TMP/err")
+	expect "exit 1" [ $RC -eq 1 ]
+	expect "message" has "affinity: stackblk0: completion matrix gone" "$ERR"
+}
+
 # iostat's manners: "[DEV...] interval [count]" as trailing operands
 t_positional_interval() {
 	sb "$N4" stat 0.05 3 --json
@@ -611,7 +628,7 @@ and all(v['verified'] for v in d['msix']['vectors'])"
 
 for name in help complete usage_errors no_module unknown_device list stat_json_matches_sysfs stat_human \
 	    stat_crypt_wq stat_columns stat_fixed_widths stat_without_debugfs stat_interval depth latency affinity_nvme affinity_not_pci \
-	    affinity_interval positional_interval hist_interval collect_off top top_tmux reset \
+	    affinity_interval affinity_gone positional_interval hist_interval collect_off top top_tmux reset \
 	    json_version timestamps create_errors remove real_fixtures; do
 	t $name
 done
@@ -760,6 +777,32 @@ t_export_loop() {
 	expect "SIGTERM: valid" prom_ok "$TMP/exp/s.prom" "$N4"
 }
 
+# a round that fails in the loop is retried, and a later SIGTERM still
+# exits 0 (before, any failed round made the exit status 1 for good, so
+# systemctl stop left stackblk-export.service failed)
+t_export_retry() {
+	local pid i
+	rm -rf "$TMP/exr" && mkdir "$TMP/exr"
+	STACKBLK_ROOT=$N4 "${VG[@]}" ./stackblk export -i 0.05 -o "$TMP/exr/s.prom" 2>"$TMP/err" &
+	pid=$!
+	i=0
+	while [ ! -s "$TMP/exr/s.prom" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	rm -rf "$TMP/exr"
+	i=0
+	while ! grep -q 'cannot write' "$TMP/err" && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	mkdir "$TMP/exr"
+	i=0
+	while [ ! -s "$TMP/exr/s.prom" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	kill -TERM $pid
+	wait $pid
+	RC=$? OUT="" ERR=$(cat "$TMP/err")
+	expect "a round failed" has "export: cannot write $TMP/exr/s.prom" "$ERR"
+	expect "written again" [ -s "$TMP/exr/s.prom" ]
+	expect "SIGTERM after a failed round: exit 0" [ $RC -eq 0 ]
+	sb "$N4" export -i 0.05 -c 2 -o "$TMP/nodir/s.prom"
+	expect "-c 2, the first round fails: exit 1" [ $RC -eq 1 ]
+}
+
 # tools/systemd/stackblk-export.service: its command line works (on a fixture,
 # into $TMP, one round), and systemd-analyze takes the unit
 t_export_unit() {
@@ -809,8 +852,8 @@ t_export_node_exporter() {
 	expect "a histogram served" grep -q '^stackblk_latency_seconds_count{backing="nvme0n1",device="stackblk0",op="write",path="logical",stages=""} 1000$' <<<"$OUT"
 }
 
-for name in export_fixtures export_counters_only export_errors export_escape export_loop export_unit \
-	    export_node_exporter; do
+for name in export_fixtures export_counters_only export_errors export_escape export_loop export_retry \
+	    export_unit export_node_exporter; do
 	t $name
 done
 

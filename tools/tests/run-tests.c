@@ -597,6 +597,39 @@ static void test_metrics_reset(void)
 	}
 }
 
+/*
+ * A reset under load: the counters show it (logical_read_ios fell), but
+ * every node and latency count since the reset already passed the previous
+ * sample's.  Those are taken as they are too, not as deltas from before.
+ */
+static void test_metrics_reset_arrays(void)
+{
+	struct sb_sample a, b;
+	struct sb_metrics m;
+
+	take("samples/next", &a, 10);
+	take("samples/reset", &b, 11);
+	a.comp_err = b.comp_err = 0;
+	a.comp.backing_node[0] = 1000;
+	a.comp.backing_node[1] = 10;
+	b.comp.backing_node[0] = 1500;
+	b.comp.backing_node[1] = 600;
+	a.lat_err = b.lat_err = 0;
+	memset(&a.lat, 0, sizeof(a.lat));
+	memset(&b.lat, 0, sizeof(b.lat));
+	a.lat.h[0][0].b[10] = 5;
+	a.lat.h[0][0].count = 5;
+	b.lat.h[0][0].b[10] = 7;
+	b.lat.h[0][0].count = 7;
+	metrics_compute(&a, &b, &m);
+	CHECK(m.reset, "reset not detected");
+	CHECK(m.node_valid && m.node.backing_node[0] == 1500 && m.node.backing_node[1] == 600,
+	      "node counts since the reset: %llu %llu",
+	      (unsigned long long)m.node.backing_node[0],
+	      (unsigned long long)m.node.backing_node[1]);
+	CHECK(m.lat_valid && m.have_pct[0], "latency since the reset");
+}
+
 static void test_metrics_wrap(void)
 {
 	struct sb_sample a, b;
@@ -678,6 +711,25 @@ static void test_json_writer(void)
 	CHECK(!strcmp(out, "{\"s\":\"q\\\"b\\\\\\n\\u0001\",\"a\":[18446744073709551615,-1,{}],"
 			   "\"x\":1.500,\"nan\":null,\"n\":null,\"t\":true}\n"), "text %s", out);
 	CHECK(json_ok(out, "d['a'][0] == 2**64 - 1 and d['s'] == 'q\"b\\\\\\n\\x01'"),
+	      "python rejects %s", out);
+	free(out);
+}
+
+/* Bytes that are not UTF-8 (a name, a path) become U+FFFD: valid JSON. */
+static void test_json_utf8(void)
+{
+	struct json j;
+	char *out;
+
+	CAPTURE(out, {
+		json_init(&j, f);
+		json_obj(&j, NULL);
+		json_str(&j, "s", "caf\xe9 \xc3\xa9 \xe2\x82\xac \xf0\x9f\x92\xbe \xc3");
+		json_end(&j, '}');
+	});
+	CHECK(!strcmp(out, "{\"s\":\"caf\\ufffd \xc3\xa9 \xe2\x82\xac \xf0\x9f\x92\xbe \\ufffd\"}\n"),
+	      "text %s", out);
+	CHECK(json_ok(out, "d['s'] == 'caf\\ufffd \\xe9 \\u20ac \\U0001f4be \\ufffd'"),
 	      "python rejects %s", out);
 	free(out);
 }
@@ -934,8 +986,9 @@ int main(void)
 		T(cpulist), T(interrupts_612), T(interrupts_61), T(interrupts_misc),
 		T(msix_nvme_4cpu), T(msix_nvme_2cpu_mismatch), T(msix_null_blk),
 		T(dev_list_configfs), T(dev_list_param),
-		T(metrics_totals), T(metrics_interval), T(metrics_reset), T(metrics_wrap),
-		T(fmt), T(table), T(json_writer), T(metrics_json), T(metrics_table),
+		T(metrics_totals), T(metrics_interval), T(metrics_reset), T(metrics_reset_arrays),
+		T(metrics_wrap),
+		T(fmt), T(table), T(json_writer), T(json_utf8), T(metrics_json), T(metrics_table),
 		T(svg_writer), T(svg_latency), T(svg_affinity_depth),
 #undef T
 	};
