@@ -27,6 +27,7 @@
 #include <linux/blk-crypto.h>
 #include <linux/blk-integrity.h>
 #include <linux/blk-mq.h>
+#include <linux/lcm.h>
 #include <linux/workqueue.h>
 
 #include "stage.h"
@@ -78,6 +79,20 @@ int sb_stage_setup(struct sb_dev *dev, const struct sb_stage_ops *ops,
 		return ret;
 	}
 
+	/*
+	 * Discards are cut at multiples of split_boundary that are also
+	 * multiples of the backing's discard granularity: a piece of less
+	 * than a granule may be dropped whole (dm-thin drops a discard that
+	 * does not cover a whole block, a SCSI device an unmap of part of a
+	 * granule), and the space would never be given back.  Past 4 GiB,
+	 * not at all.
+	 */
+	if (dev->sc.stages & SB_STAGE_SPLIT) {
+		u64 b = lcm(dev->sc.split_boundary,
+			    bdev_discard_granularity(dev->bdev) ?: 1);
+
+		dev->discard_boundary = b <= U32_MAX ? b : 0;
+	}
 	dev->merge_max = min_t(u64, dev->sc.merge_max_bytes,
 			       (u64)queue_max_sectors(bq) << SECTOR_SHIFT);
 	dev->merge_max_segs = min_t(unsigned int, queue_max_segments(bq),
@@ -329,6 +344,17 @@ static u32 sb_boundary(const struct sb_dev *dev)
 	return (dev->sc.stages & SB_STAGE_SPLIT) ? dev->sc.split_boundary : 0;
 }
 
+/* Where a unit of @leader's op is cut: discards at whole granules too. */
+static u32 sb_unit_boundary(struct sb_cmd *leader)
+{
+	struct sb_dev *dev = leader->dev;
+
+	if (req_op(blk_mq_rq_from_pdu(leader)) == REQ_OP_DISCARD)
+		return (dev->sc.stages & SB_STAGE_SPLIT) ?
+		       dev->discard_boundary : 0;
+	return sb_boundary(dev);
+}
+
 static void sb_count_split(struct sb_cmd *leader)
 {
 	this_cpu_inc(leader->dev->stats->ctr[SB_STAT_split_ios]);
@@ -345,7 +371,7 @@ static void sb_count_split(struct sb_cmd *leader)
 static void sb_unit_run(struct sb_cmd *leader, u64 pos, u64 end,
 			void (*piece)(struct sb_cmd *leader, u64 p, u64 pe))
 {
-	u32 b = sb_boundary(leader->dev);
+	u32 b = sb_unit_boundary(leader);
 	u64 p, pe;
 
 	atomic_set(&leader->pending, sb_split_count(pos, end, b));

@@ -130,6 +130,40 @@ for st in split merge,split; do
 	sb_destroy ds
 done
 
+# The split stage cuts a discard where a backing discard granule ends too:
+# scsi_debug with a 1 MiB unmap granularity unmaps (and reads back as
+# zeros, lbprz=1) only whole granules, as dm-thin drops a discard of part
+# of a block.  stages=split at the default 64 KiB: an 8 MiB blkdiscard
+# reads back zeros, and is cut into 8 backing discards of 1 MiB, not 128
+# of 64 KiB that the backing ignores (before the fix: the data stayed).
+# (blkdiscard's signature probe reads too, so split_ios is not exact here.)
+modprobe sd_mod 2>/dev/null
+if modprobe scsi_debug dev_size_mb=64 lbpu=1 lbprz=1 unmap_granularity=2048 \
+	unmap_max_blocks=65536 unmap_max_desc=1 2>/dev/null; then
+	SD=
+	wait_until 20 eval 'SD=$(ls /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block 2>/dev/null | head -n1); [ -n "$SD" ] && [ -b "/dev/$SD" ]' ||
+		fail "scsi_debug gave no block device"
+	info "scsi_debug: /dev/$SD, discard_granularity $(rd "/sys/block/$SD/queue/discard_granularity")"
+	sb_create dg backing="/dev/$SD" stages=split
+	run dd if=/tmp/pat32 of="$SB_DEV" bs=1M count=8 seek=8 oflag=direct status=none
+	s0=$(sb_stat "$SB_IDX" split_ios)
+	l0=$(sb_stat "$SB_IDX" logical_discard_ios)
+	p0=$(sb_stat "$SB_IDX" physical_discard_ios)
+	run blkdiscard -o $((8 * M)) -l $((8 * M)) "$SB_DEV"
+	s1=$(($(sb_stat "$SB_IDX" split_ios) - s0))
+	l1=$(($(sb_stat "$SB_IDX" logical_discard_ios) - l0))
+	p1=$(($(sb_stat "$SB_IDX" physical_discard_ios) - p0))
+	info "an 8 MiB discard: $l1 requests, $p1 backing discards, split_ios +$s1; max_discard_segments $(rd "/sys/block/stackblk$SB_IDX/queue/max_discard_segments"), discard_max_bytes $(rd "/sys/block/stackblk$SB_IDX/queue/discard_max_bytes")"
+	read_range "$SB_DEV" 8 8 /tmp/z
+	is_zero /tmp/z || fail "stages=split over a 1 MiB discard granule: an 8 MiB discard left the data"
+	[ "$l1 $p1" = "1 8" ] ||
+		fail "an 8 MiB discard over 1 MiB granules: $l1 requests, $p1 backing discards; want 1, 8"
+	sb_destroy dg
+	modprobe -r scsi_debug || fail "modprobe -r scsi_debug failed"
+else
+	info "no scsi_debug module: discard granules not checked"
+fi
+
 # the loop backing: 16 MiB of data in a file on a 64 MiB ext4
 run modprobe loop
 run modprobe ext4
