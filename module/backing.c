@@ -60,6 +60,8 @@ void sb_backing_submit(struct sb_cmd *cmd, struct bio *bio,
 		return;
 	}
 	sbio->start_ns = sb_now_if_collecting();
+	sbio->sector = bio->bi_iter.bi_sector;
+	sbio->nr_sector = bio_sectors(bio);
 	sb_count_physical(cmd->dev, bio);
 	trace_stackblk_bio_submit(blk_mq_rq_from_pdu(cmd), bio, 0);
 	submit_bio_noacct(bio);
@@ -82,6 +84,7 @@ struct sb_cmd *sb_backing_bio_end(struct bio *bio, u64 *now)
 
 	if (unlikely(bio->bi_status))
 		cmpxchg(&cmd->status, BLK_STS_OK, bio->bi_status);
+	cmd->backing_cpu = raw_smp_processor_id();
 	if (sbio->start_ns) {
 		t = ktime_get_ns();
 		sb_record_latency(cmd->dev, SB_LAT_physical, bio->bi_opf,
@@ -90,7 +93,8 @@ struct sb_cmd *sb_backing_bio_end(struct bio *bio, u64 *now)
 	if (now)
 		*now = t;
 	if (!sb_via_parity(cmd->dev, bio))
-		trace_stackblk_bio_complete(blk_mq_rq_from_pdu(cmd), bio, 0);
+		trace_stackblk_bio_complete(blk_mq_rq_from_pdu(cmd), bio,
+					    sbio->sector, sbio->nr_sector);
 	return cmd;
 }
 
@@ -112,6 +116,8 @@ int sb_backing_submit_wait(struct sb_cmd *cmd, struct bio *bio)
 {
 	struct request *rq = blk_mq_rq_from_pdu(cmd);
 	DECLARE_COMPLETION_ONSTACK(done);
+	sector_t sector = bio->bi_iter.bi_sector;
+	unsigned int nr_sector = bio_sectors(bio);
 	int err;
 
 	if (sb_via_parity(cmd->dev, bio)) {
@@ -128,7 +134,7 @@ int sb_backing_submit_wait(struct sb_cmd *cmd, struct bio *bio)
 	sb_count_physical(cmd->dev, bio);
 	trace_stackblk_bio_submit(rq, bio, 0);
 	err = submit_bio_wait(bio);
-	trace_stackblk_bio_complete(rq, bio, 0);
+	trace_stackblk_bio_complete(rq, bio, sector, nr_sector);
 	return err;
 }
 
@@ -168,8 +174,10 @@ void sb_complete(struct request *rq, u64 now)
  * @cmd: the request's PDU
  * @now: the clock as that bio completed (sb_backing_bio_end()), or 0
  *
- * Counts where that completion ran (this CPU) against the submitting CPU,
- * then completes the request.  blk-mq may move the completion to the
+ * Counts where that completion ran (cmd->backing_cpu, set by
+ * sb_backing_bio_end(): a crypt read finishes on its submitting CPU's
+ * crypt_wq, not where the backing completed it) against the submitting
+ * CPU, then completes the request.  blk-mq may move the completion to the
  * submitting CPU (an IPI, or a softirq); if it does not, the request
  * completes here and now, and @now is its logical end too: one clock read
  * serves both histograms.
@@ -178,7 +186,7 @@ void sb_cmd_backing_done(struct sb_cmd *cmd, u64 now)
 {
 	struct request *rq = blk_mq_rq_from_pdu(cmd);
 	struct sb_dev *dev = cmd->dev;
-	int cpu = raw_smp_processor_id();
+	int cpu = cmd->backing_cpu;
 
 	if (static_branch_likely(&sb_collect)) {
 		struct sb_pcpu_stats __percpu *st = dev->stats;
@@ -216,6 +224,7 @@ static void sb_forward_pdu_end_io(struct bio *bio)
 static void sb_forward_fail_one(struct sb_cmd *cmd)
 {
 	cmpxchg(&cmd->status, BLK_STS_OK, BLK_STS_RESOURCE);
+	cmd->backing_cpu = raw_smp_processor_id();
 	if (atomic_dec_and_test(&cmd->pending))
 		sb_cmd_backing_done(cmd, 0);
 }

@@ -187,6 +187,11 @@ static enum blk_eh_timer_return sb_timeout_rq(struct request *rq)
  * Our flush request completes inside the backing's flush completion, with
  * the backing's flush queue lock held; blk-mq then takes ours.  A class of
  * its own tells lockdep these are different locks (as nvme-loop does).
+ * One class for every stackblk device: a stackblk on another stackblk
+ * nests two locks of it, which lockdep reports as possible recursive
+ * locking (they are two locks, always taken lower first: no deadlock).  A
+ * class per device would have to outlive the queue, which an opener can
+ * hold past power-off, so it is not done.
  */
 static struct lock_class_key sb_fq_lock_key;
 

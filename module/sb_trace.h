@@ -23,38 +23,51 @@
  * backing device.  The record layout is the same, so one fast_assign
  * serves both and only the print format differs (DEFINE_EVENT_PRINT).
  */
+#define SB_IO_ENTRY							\
+	TP_STRUCT__entry(__field(dev_t, dev)				\
+		__field(dev_t, backing_dev)				\
+		__field(sector_t, sector)				\
+		__field(unsigned int, nr_sector)			\
+		__array(char, rwbs, SB_RWBS_LEN)			\
+		__field(int, cpu)					\
+		__field(unsigned int, hctx)				\
+		__field(int, tag)					\
+		__field(int, error)					\
+	)
+
+#define SB_IO_ASSIGN_COMMON(rq, opf)					\
+	do {								\
+		const struct request *__rq = (rq);			\
+									\
+		__entry->dev = disk_devt(__rq->q->disk);		\
+		sb_fill_rwbs(__entry->rwbs, opf);			\
+		__entry->cpu = raw_smp_processor_id();			\
+		__entry->hctx = __rq->mq_hctx->queue_num;		\
+		__entry->tag = __rq->tag;				\
+	} while (0)
+
+#define SB_BIO_PRINTK							\
+	TP_printk("%d,%d -> %d,%d %s %llu + %u cpu=%d hctx=%u tag=%d error=%d", \
+		  MAJOR(__entry->dev), MINOR(__entry->dev),		\
+		  MAJOR(__entry->backing_dev), MINOR(__entry->backing_dev), \
+		  __entry->rwbs, (unsigned long long)__entry->sector,	\
+		  __entry->nr_sector, __entry->cpu, __entry->hctx,	\
+		  __entry->tag, __entry->error)
+
 DECLARE_EVENT_CLASS(stackblk_io,
 		    TP_PROTO(struct request *rq, struct bio *bio, int error),
 		    TP_ARGS(rq, bio, error),
 
-	TP_STRUCT__entry(__field(dev_t, dev)
-		__field(dev_t, backing_dev)
-		__field(sector_t, sector)
-		__field(unsigned int, nr_sector)
-		__array(char, rwbs, SB_RWBS_LEN)
-		__field(int, cpu)
-		__field(unsigned int, hctx)
-		__field(int, tag)
-		__field(int, error)
-	),
+	SB_IO_ENTRY,
 
-	TP_fast_assign(__entry->dev = disk_devt(rq->q->disk);
+	TP_fast_assign(SB_IO_ASSIGN_COMMON(rq, bio ? bio->bi_opf : rq->cmd_flags);
 		__entry->backing_dev = bio ? bio_dev(bio) : 0;
 		__entry->sector = bio ? bio->bi_iter.bi_sector : blk_rq_pos(rq);
 		__entry->nr_sector = bio ? bio_sectors(bio) : blk_rq_sectors(rq);
-		sb_fill_rwbs(__entry->rwbs, bio ? bio->bi_opf : rq->cmd_flags);
-		__entry->cpu = raw_smp_processor_id();
-		__entry->hctx = rq->mq_hctx->queue_num;
-		__entry->tag = rq->tag;
 		__entry->error = bio ? blk_status_to_errno(bio->bi_status) : error;
 	),
 
-	TP_printk("%d,%d -> %d,%d %s %llu + %u cpu=%d hctx=%u tag=%d error=%d",
-		  MAJOR(__entry->dev), MINOR(__entry->dev),
-		  MAJOR(__entry->backing_dev), MINOR(__entry->backing_dev),
-		  __entry->rwbs, (unsigned long long)__entry->sector,
-		  __entry->nr_sector, __entry->cpu, __entry->hctx,
-		  __entry->tag, __entry->error)
+	SB_BIO_PRINTK
 );
 
 #define SB_RQ_EVENT(name)						\
@@ -80,9 +93,28 @@ DEFINE_EVENT(stackblk_io, stackblk_bio_submit,
 	     TP_PROTO(struct request *rq, struct bio *bio, int error),
 	     TP_ARGS(rq, bio, error));
 
-DEFINE_EVENT(stackblk_io, stackblk_bio_complete,
-	     TP_PROTO(struct request *rq, struct bio *bio, int error),
-	     TP_ARGS(rq, bio, error));
+/*
+ * A backing bio's completion, with the sector and size it was submitted
+ * with: by its bi_end_io the backing may have advanced bi_iter to its end
+ * (blk_update_request() does, a batched completion does not).  The same
+ * record and format as stackblk_bio_submit, so a script can match the two.
+ */
+TRACE_EVENT(stackblk_bio_complete,
+	    TP_PROTO(struct request *rq, struct bio *bio, sector_t sector,
+		     unsigned int nr_sector),
+	    TP_ARGS(rq, bio, sector, nr_sector),
+
+	SB_IO_ENTRY,
+
+	TP_fast_assign(SB_IO_ASSIGN_COMMON(rq, bio->bi_opf);
+		__entry->backing_dev = bio_dev(bio);
+		__entry->sector = sector;
+		__entry->nr_sector = nr_sector;
+		__entry->error = blk_status_to_errno(bio->bi_status);
+	),
+
+	SB_BIO_PRINTK
+);
 
 /*
  * One parity update of one stripe (stage_parity.c): its parity member,

@@ -144,6 +144,8 @@ struct sb_dev {
 struct sb_bio {
 	struct sb_cmd *cmd;
 	u64 start_ns;			/* 0: not timed */
+	sector_t sector;		/* as submitted: for the trace at */
+	unsigned int nr_sector;		/* completion (bi_iter may be spent) */
 	struct bio bio;
 };
 
@@ -153,6 +155,7 @@ struct sb_cmd {
 	atomic_t pending;		/* backing bios not completed yet */
 	blk_status_t status;		/* first error */
 	int submit_cpu;
+	int backing_cpu;		/* where its last backing bio completed */
 	u64 start_ns;			/* 0: not timed */
 	/*
 	 * Stage pipeline.  A unit is one backing I/O before splitting: a

@@ -311,6 +311,7 @@ static void sb_unit_done(struct sb_cmd *leader)
 	for (c = leader; c; c = next) {
 		next = c->next;
 		c->status = status;
+		c->backing_cpu = leader->backing_cpu;
 		sb_cmd_backing_done(c, 0);
 	}
 }
@@ -519,6 +520,8 @@ void sb_stage_prepare(struct sb_cmd *cmd)
 
 	cmd->next = NULL;
 	cmd->range_end = 0;
+	/* until a backing bio completes (a unit that fails before has none) */
+	cmd->backing_cpu = raw_smp_processor_id();
 	cmd->pos = (u64)blk_rq_pos(rq) << SECTOR_SHIFT;
 	cmd->end = cmd->pos + blk_rq_bytes(rq);
 }

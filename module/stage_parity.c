@@ -140,6 +140,8 @@ struct sb_parity_io {
 struct sb_parity_bio {
 	struct sb_parity_io *pio;
 	u64 start_ns;			/* 0: not timed */
+	sector_t sector;		/* as submitted, for the trace */
+	unsigned int nr_sector;
 	struct bio bio;
 };
 
@@ -410,7 +412,8 @@ static void sb_parity_end_io(struct bio *bio)
 	if (pb->start_ns)
 		sb_record_latency(pio->dev, SB_LAT_physical, bio->bi_opf,
 				  ktime_get_ns() - pb->start_ns);
-	trace_stackblk_bio_complete(blk_mq_rq_from_pdu(pio->cmd), bio, 0);
+	trace_stackblk_bio_complete(blk_mq_rq_from_pdu(pio->cmd), bio,
+				    pb->sector, pb->nr_sector);
 	bio_put(bio);
 	sb_parity_io_put(pio);
 }
@@ -428,6 +431,8 @@ static void sb_member_submit(struct sb_parity_io *pio, struct bio *bio)
 
 	pb->pio = pio;
 	pb->start_ns = sb_now_if_collecting();
+	pb->sector = bio->bi_iter.bi_sector;
+	pb->nr_sector = bio_sectors(bio);
 	bio->bi_end_io = sb_parity_end_io;
 	atomic_inc(&pio->pending);
 	sb_count_physical(pio->dev, bio);
@@ -491,7 +496,9 @@ static int sb_parity_read_old(struct sb_parity_io *pio, unsigned int member,
 	sb_count_physical(pio->dev, bio);
 	trace_stackblk_bio_submit(rq, bio, 0);
 	err = submit_bio_wait(bio);
-	trace_stackblk_bio_complete(rq, bio, 0);
+	trace_stackblk_bio_complete(rq, bio,
+				    sb_member_pos(par, member, stripe, a) >>
+				    SECTOR_SHIFT, (b - a) >> SECTOR_SHIFT);
 	bio_put(bio);
 	return err;
 }
@@ -1003,8 +1010,10 @@ static const char * const sb_parity_kinds[] = {
 int sb_parity_show(struct seq_file *m, struct sb_dev *dev)
 {
 	struct sb_parity *par = dev->parity;
+	struct sb_parity_update recent[SB_PARITY_RECENT];
 	struct sb_parity_io *pio;
-	u64 n;
+	unsigned int i, nr;
+	u64 first;
 
 	if (!par) {
 		seq_puts(m, "parity off\n");
@@ -1025,19 +1034,16 @@ int sb_parity_show(struct seq_file *m, struct sb_dev *dev)
 		seq_printf(m, "locked %llu %llu\n", pio->first, pio->last);
 	spin_unlock_irq(&par->lock);
 	seq_puts(m, "# latest stripe updates, oldest first: stripe kind parity off len\n");
-	for (n = max_t(u64, par->nr_updates, SB_PARITY_RECENT) -
-		 SB_PARITY_RECENT; ; n++) {
-		struct sb_parity_update u;
-
-		spin_lock_irq(&par->lock);
-		if (n >= par->nr_updates) {
-			spin_unlock_irq(&par->lock);
-			break;
-		}
-		u = par->recent[n % SB_PARITY_RECENT];
-		spin_unlock_irq(&par->lock);
-		seq_printf(m, "update %llu %s %u %u %u\n", u.stripe,
-			   sb_parity_kinds[u.kind], u.parity, u.off, u.len);
-	}
+	/* one snapshot: writes going on must not add lines or reorder them */
+	spin_lock_irq(&par->lock);
+	first = max_t(u64, par->nr_updates, SB_PARITY_RECENT) - SB_PARITY_RECENT;
+	nr = par->nr_updates - first;
+	for (i = 0; i < nr; i++)
+		recent[i] = par->recent[(first + i) % SB_PARITY_RECENT];
+	spin_unlock_irq(&par->lock);
+	for (i = 0; i < nr; i++)
+		seq_printf(m, "update %llu %s %u %u %u\n", recent[i].stripe,
+			   sb_parity_kinds[recent[i].kind], recent[i].parity,
+			   recent[i].off, recent[i].len);
 	return 0;
 }

@@ -351,6 +351,21 @@ sb_expect() {
 # 12 discard ios, 14 discard sectors, 16 flush ios)
 bk_stat() { awk -v f="$1" '{print $f}' "/sys/block/$SB_BK/stat"; }
 
+# --- null_blk ------------------------------------------------------------------
+# nullb_create NAME ATTR=VALUE...: a null_blk device made through its configfs
+# (modprobe null_blk nr_devices=0 first) and powered on; waits for /dev/NAME.
+# Name it sb*: sb_cleanup_all removes those a failed case leaves.
+nullb_create() {
+	local name=$1 a
+	shift
+	run mkdir "/sys/kernel/config/nullb/$name"
+	for a in "$@" power=1; do
+		echo "${a#*=}" >"/sys/kernel/config/nullb/$name/${a%%=*}" ||
+			fail "null_blk $name: $a refused"
+	done
+	must_wait 20 "/dev/$name" test -b "/dev/$name"
+}
+
 # --- data helpers --------------------------------------------------------------
 # read_range DEV OFFSET_MIB LEN_MIB OUT: O_DIRECT read of a range into a file
 read_range() {

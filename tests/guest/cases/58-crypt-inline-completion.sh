@@ -36,11 +36,7 @@ crypt_where() {
 modprobe null_blk nr_devices=0 2>/dev/null
 [ -d $NB ] || skip "null_blk has no configfs"
 # --- no data, completion under rcu_read_lock(): the context ---------------
-run mkdir $NB/sbctx
-for a in size=64 queue_mode=2 irqmode=0 submit_queues=2 memory_backed=0 power=1; do
-	echo "${a#*=}" >"$NB/sbctx/${a%%=*}" || fail "null_blk $a refused"
-done
-must_wait 20 /dev/sbctx test -b /dev/sbctx
+nullb_create sbctx size=64 queue_mode=2 irqmode=0 submit_queues=2 memory_backed=0
 sb_load
 sb_create ctx backing=/dev/sbctx stages=crypt crypt_key=$KEY crypt_sector_size=4096
 for bs in 4k 128k; do
@@ -62,12 +58,8 @@ echo 0 >$NB/sbctx/power
 rmdir $NB/sbctx
 
 # --- data: a memory-backed null_blk -----------------------------------------
-run mkdir $NB/sbinline
 # two hardware queues: no I/O scheduler, so requests are issued directly
-for a in size=64 queue_mode=2 irqmode=0 submit_queues=2 memory_backed=1 power=1; do
-	echo "${a#*=}" >"$NB/sbinline/${a%%=*}" || fail "null_blk $a refused"
-done
-must_wait 20 /dev/sbinline test -b /dev/sbinline
+nullb_create sbinline size=64 queue_mode=2 irqmode=0 submit_queues=2 memory_backed=1
 sb_create inl backing=/dev/sbinline stages=crypt crypt_key=$KEY crypt_sector_size=4096
 src=/tmp/58.src
 # read_back WHAT: the 8 MiB read back in 128 KiB and in 4 KiB reads, each
