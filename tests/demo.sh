@@ -48,11 +48,11 @@ if [ "${1:-}" = --guest ]; then
 	printf '\n# 2. A deep random-read load, a job per CPU, sampled every second\n'
 	sed 's/^runtime=.*/runtime=5/' tools/fio/passthrough-qd32.fio >/tmp/qd32.fio
 	run "$SB" reset "$D"
-	say "STACKBLK_DEV=/dev/$D fio tools/fio/passthrough-qd32.fio  # runtime cut to 5 s"
+	say "STACKBLK_DEV=/dev/$D fio --cpus_allowed=0-$(($(nproc) - 1)) tools/fio/passthrough-qd32.fio  # runtime cut to 5 s"
 	say "$SB record -i 1 -c 6 --svg /results $D"
 	"$SB" record -i 1 -c 6 --svg /results "$D" >/tmp/record.out &
 	rec=$!
-	STACKBLK_DEV=/dev/$D fio /tmp/qd32.fio --output-format=normal 2>&1 |
+	STACKBLK_DEV=/dev/$D fio --cpus_allowed=0-$(($(nproc) - 1)) /tmp/qd32.fio --output-format=normal 2>&1 |
 		grep -E '^ *(read|READ|lat|clat).*:|IOPS' | head -n 6 || true
 	wait $rec
 	sed 's|/results|tests/results/demo|' /tmp/record.out

@@ -42,4 +42,28 @@ for s in tools/bpftrace/*.bt; do
 	esac
 done
 sb_destroy b0
+
+# stackblk-cpu.bt over the merge stage: a request merged into another's
+# backing I/O has no backing bio of its own; it shows as backing_cpu -2
+# (merged), not -1 (unseen), and their number is merged_ios exactly
+sb_create m0 stages=merge
+echo 2 >"/sys/block/stackblk$SB_IDX/queue/nomerges"
+out=$SB_ART/stackblk-cpu-merge.out
+bpftrace tools/bpftrace/stackblk-cpu.bt >"$out" 2>&1 &
+bp=$!
+must_wait 120 "stackblk-cpu to attach" grep -q '^Tracing' "$out"
+(cd "$SB_ART" && STACKBLK_DEV=$SB_DEV timeout 120 fio --output=merge.fio.out \
+	"$SB_REPO/tools/fio/merge-batch.fio") || fail "merge-batch.fio failed: $(tail -n3 "$SB_ART/merge.fio.out")"
+bt_stop $bp stackblk-cpu
+wait $bp || fail "stackblk-cpu exited $?: $(tail -n3 "$out")"
+sed 's/^/#   /' "$out" >&2
+merged=$(sb_stat "$SB_IDX" merged_ios)
+m2=$(sed -n 's/^@backing\[[0-9]*, -2\]: \([0-9]*\)$/\1/p' "$out" | awk '{s += $1} END {print s + 0}')
+lost=$(sed -n 's/^@lost: \([0-9]*\)$/\1/p' "$out")
+info "merge: merged_ios $merged, backing_cpu -2 in $m2 requests, @lost $lost"
+[ "$merged" -gt 0 ] || fail "merge-batch.fio merged nothing"
+# a merged request whose own completion went unseen is in @lost instead
+[ "$m2" -le "$merged" ] && [ $((m2 + lost)) -ge "$merged" ] ||
+	fail "stackblk-cpu: $m2 requests as merged (-2), @lost $lost; merged_ios $merged"
+sb_destroy m0
 sb_unload
