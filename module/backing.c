@@ -84,7 +84,12 @@ struct sb_cmd *sb_backing_bio_end(struct bio *bio, u64 *now)
 
 	if (unlikely(bio->bi_status))
 		cmpxchg(&cmd->status, BLK_STS_OK, bio->bi_status);
-	cmd->backing_cpu = raw_smp_processor_id();
+	/*
+	 * Where the backing completed it.  Of a request (or unit) of several
+	 * bios completing at once on different CPUs, any one may be the
+	 * last to store here: the matrix counts one of its completions.
+	 */
+	WRITE_ONCE(cmd->backing_cpu, raw_smp_processor_id());
 	if (sbio->start_ns) {
 		t = ktime_get_ns();
 		sb_record_latency(cmd->dev, SB_LAT_physical, bio->bi_opf,
@@ -186,7 +191,7 @@ void sb_cmd_backing_done(struct sb_cmd *cmd, u64 now)
 {
 	struct request *rq = blk_mq_rq_from_pdu(cmd);
 	struct sb_dev *dev = cmd->dev;
-	int cpu = cmd->backing_cpu;
+	int cpu = READ_ONCE(cmd->backing_cpu);
 
 	if (static_branch_likely(&sb_collect)) {
 		struct sb_pcpu_stats __percpu *st = dev->stats;

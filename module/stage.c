@@ -27,7 +27,7 @@
 #include <linux/blk-crypto.h>
 #include <linux/blk-integrity.h>
 #include <linux/blk-mq.h>
-#include <linux/lcm.h>
+#include <linux/gcd.h>
 #include <linux/workqueue.h>
 
 #include "stage.h"
@@ -88,8 +88,9 @@ int sb_stage_setup(struct sb_dev *dev, const struct sb_stage_ops *ops,
 	 * not at all.
 	 */
 	if (dev->sc.stages & SB_STAGE_SPLIT) {
-		u64 b = lcm(dev->sc.split_boundary,
-			    bdev_discard_granularity(dev->bdev) ?: 1);
+		u32 sb = dev->sc.split_boundary;
+		u32 g = bdev_discard_granularity(dev->bdev) ?: 1;
+		u64 b = (u64)(sb / gcd(sb, g)) * g;	/* lcm, in 64 bits */
 
 		dev->discard_boundary = b <= U32_MAX ? b : 0;
 	}
@@ -311,7 +312,7 @@ static void sb_unit_done(struct sb_cmd *leader)
 	for (c = leader; c; c = next) {
 		next = c->next;
 		c->status = status;
-		c->backing_cpu = leader->backing_cpu;
+		c->backing_cpu = READ_ONCE(leader->backing_cpu);
 		sb_cmd_backing_done(c, 0);
 	}
 }
