@@ -229,7 +229,7 @@ static void sb_forward_pdu_end_io(struct bio *bio)
 static void sb_forward_fail_one(struct sb_cmd *cmd)
 {
 	cmpxchg(&cmd->status, BLK_STS_OK, BLK_STS_RESOURCE);
-	cmd->backing_cpu = raw_smp_processor_id();
+	WRITE_ONCE(cmd->backing_cpu, raw_smp_processor_id());
 	if (atomic_dec_and_test(&cmd->pending))
 		sb_cmd_backing_done(cmd, 0);
 }

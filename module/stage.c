@@ -93,6 +93,8 @@ int sb_stage_setup(struct sb_dev *dev, const struct sb_stage_ops *ops,
 		u64 b = (u64)(sb / gcd(sb, g)) * g;	/* lcm, in 64 bits */
 
 		dev->discard_boundary = b <= U32_MAX ? b : 0;
+	} else {
+		dev->discard_boundary = 0;
 	}
 	dev->merge_max = min_t(u64, dev->sc.merge_max_bytes,
 			       (u64)queue_max_sectors(bq) << SECTOR_SHIFT);
@@ -351,9 +353,9 @@ static u32 sb_unit_boundary(struct sb_cmd *leader)
 {
 	struct sb_dev *dev = leader->dev;
 
+	/* 0 (uncut) unless the split stage is on: see sb_stage_limits() */
 	if (req_op(blk_mq_rq_from_pdu(leader)) == REQ_OP_DISCARD)
-		return (dev->sc.stages & SB_STAGE_SPLIT) ?
-		       dev->discard_boundary : 0;
+		return dev->discard_boundary;
 	return sb_boundary(dev);
 }
 
