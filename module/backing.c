@@ -11,13 +11,16 @@
  *
  * A request forwarded as it is (no stage, or a flush) goes as clones of its
  * bios, or for a flush as one empty PREFLUSH bio.  The first of them lives
- * in the request's PDU (bio_init_clone(), as nvmet and loop do), so the
- * common request of one bio takes nothing from the bio_set; any further
- * bios come from it.  The request completes once, through
+ * in the request's PDU (bio_init_clone(), as nvmet and loop do; for data
+ * in one piece of one page, a bio of its own: sb_forward_one_vec()), so
+ * the common request of one bio takes nothing from the bio_set; any
+ * further bios come from it.  The request completes once, through
  * blk_mq_complete_request(), when its last backing bio has completed, and
  * carries the first error any of them saw.
  */
 #include <linux/bio.h>
+#include <linux/blk-crypto.h>
+#include <linux/blk-integrity.h>
 #include <linux/blk-mq.h>
 #include <linux/completion.h>
 #include <linux/smp.h>
@@ -243,6 +246,36 @@ static void sb_forward_fail_one(struct sb_cmd *cmd)
  */
 #define SB_CLONE_CLEAR	(REQ_PREFLUSH | REQ_FUA | REQ_NOWAIT | REQ_POLLED)
 
+/*
+ * A bio whose data is one piece of one page (a 4 KiB I/O, the common case)
+ * goes to the backing as a bio of its own holding that one bio_vec, in the
+ * PDU right after the bio (sb_dev_create() sizes it so), instead of as a
+ * clone.  The backing's blk_mq_submit_bio() skips bio_split_rw() for a bio
+ * of one bio_vec within a page (bio_may_need_split()); a clone has no
+ * bio_vecs of its own (bi_vcnt 0), so it would walk it, about 100
+ * instructions of every 4 KiB I/O (tests/perf/README.md), which
+ * dm-linear's clone pays too.  That bio is exactly what a direct I/O of
+ * that page to the backing would be.  An integrity or inline-crypt context
+ * needs a clone, which carries it.  Returns false to clone instead.
+ */
+static bool sb_forward_one_vec(struct sb_cmd *cmd, struct bio *bio)
+{
+	struct bio *one = &cmd->clone.bio;
+	struct bio_vec bv;
+
+	if (!bio_has_data(bio) || bio_integrity(bio) || bio_has_crypt_ctx(bio))
+		return false;
+	bv = bio_iovec(bio);
+	if (bv.bv_len != bio->bi_iter.bi_size)
+		return false;
+	bio_init(one, NULL, sb_cmd_bvec(cmd), 1, bio->bi_opf);
+	__bio_add_page(one, bv.bv_page, bv.bv_len, bv.bv_offset);
+	one->bi_iter.bi_sector = bio->bi_iter.bi_sector;
+	one->bi_ioprio = bio->bi_ioprio;
+	sb_bio_copy_write_hint(one, bio);
+	return true;
+}
+
 /**
  * sb_forward - send a request to the backing device as it is
  * @cmd: its PDU, started
@@ -278,7 +311,8 @@ void sb_forward(struct sb_cmd *cmd, struct request *rq)
 	for (bio = rq->bio; bio; bio = next) {
 		next = bio->bi_next;
 		if (end_io == sb_forward_pdu_end_io) {
-			if (bio_init_clone(NULL, clone, bio, GFP_NOIO))
+			if (!sb_forward_one_vec(cmd, bio) &&
+			    bio_init_clone(NULL, clone, bio, GFP_NOIO))
 				clone = NULL;
 		} else {
 			clone = bio_alloc_clone(NULL, bio, GFP_NOIO, &dev->bs);

@@ -53,7 +53,7 @@ static int sb_init_tag_set(struct sb_dev *dev)
 	set->nr_hw_queues = cfg->nr_hw_queues ?: nr_cpu_ids;
 	set->queue_depth = cfg->queue_depth;
 	set->numa_node = NUMA_NO_NODE;
-	set->cmd_size = sizeof(struct sb_cmd);
+	set->cmd_size = SB_CMD_SIZE;
 	/*
 	 * BLOCKING: ->queue_rq() submits to the backing device and may sleep
 	 * there (see mq.c).  STACKING: our requests complete through another

@@ -171,7 +171,17 @@ struct sb_cmd {
 	struct work_struct work;
 	/* a forwarded request's first backing bio (no stage, or a flush) */
 	struct sb_bio clone;		/* last: struct bio ends in an array */
+	/* and past the end of the struct, the bio_vec sb_cmd_bvec() gives */
 };
+
+/* The PDU is one bio_vec longer than struct sb_cmd (sb_init_tag_set()). */
+#define SB_CMD_SIZE	(sizeof(struct sb_cmd) + sizeof(struct bio_vec))
+
+/* that bio_vec: the data of a forwarded bio of one page (backing.c) */
+static inline struct bio_vec *sb_cmd_bvec(struct sb_cmd *cmd)
+{
+	return (struct bio_vec *)(cmd + 1);
+}
 
 /**
  * struct sb_stage_ops - what a data stage does to a unit (stage.c)
