@@ -4,6 +4,7 @@
  * parsing for configfs, affinity matrix folding and rwbs strings, and the
  * planners and parsers of the stage pipeline (merge, split, crypt).
  */
+#include <linux/gcd.h>
 #include <linux/kernel.h>
 #include <linux/log2.h>
 #include <linux/math64.h>
@@ -303,18 +304,20 @@ int sb_stage_cfg_check(const struct sb_stage_cfg *sc, bool have_key,
  * @pos: start of the piece (bytes)
  * @end: end of the whole I/O (bytes), > @pos
  * @boundary: split boundary in bytes; 0 = no splitting
+ * @offset: the boundaries lie at multiples of @boundary plus @offset
+ *	(< @boundary; 0 for the split stage's own boundaries)
  *
- * Returns the first multiple of @boundary above @pos, or @end if that is
- * smaller.
+ * Returns the first boundary above @pos, or @end if that is smaller.
  */
-u64 sb_split_end(u64 pos, u64 end, u32 boundary)
+u64 sb_split_end(u64 pos, u64 end, u32 boundary, u32 offset)
 {
 	u32 rem;
 	u64 next;
 
 	if (!boundary)
 		return end;
-	div_u64_rem(pos, boundary, &rem);
+	/* rem = (pos - offset) mod boundary, without going below 0 */
+	div_u64_rem(pos + boundary - offset, boundary, &rem);
 	next = pos - rem + boundary;
 	return min(next, end);
 }
@@ -324,19 +327,65 @@ u64 sb_split_end(u64 pos, u64 end, u32 boundary)
  * @pos: start (bytes)
  * @end: end (bytes); an empty I/O (@end <= @pos) counts as one piece
  * @boundary: split boundary in bytes; 0 = no splitting
+ * @offset: as for sb_split_end()
  *
- * One plus the number of multiples of @boundary strictly inside
- * (@pos, @end).  split_ios grows by this minus one.
+ * One plus the number of boundaries strictly inside (@pos, @end).
+ * split_ios grows by this minus one.
  */
-unsigned int sb_split_count(u64 pos, u64 end, u32 boundary)
+unsigned int sb_split_count(u64 pos, u64 end, u32 boundary, u32 offset)
 {
 	unsigned int n = 1;
 
 	if (end <= pos)
 		return 1;
-	while ((pos = sb_split_end(pos, end, boundary)) < end)
+	while ((pos = sb_split_end(pos, end, boundary, offset)) < end)
 		n++;
 	return n;
+}
+
+/**
+ * sb_discard_cuts - where the split stage may cut a discard
+ * @boundary: split_boundary (bytes, > 0)
+ * @granularity: the backing's discard granularity (bytes; 0 counts as 1)
+ * @alignment: where on the backing its granules begin, modulo
+ *	@granularity (bytes: bdev_discard_alignment(), non-zero on a
+ *	partition that does not start on a granule, or a SCSI disk with an
+ *	unmap granularity alignment)
+ * @offset: set to where the cuts lie, modulo the value returned
+ *
+ * A piece of less than a whole granule may be dropped whole (dm-thin drops
+ * a discard of part of a block, a SCSI disk an unmap of part of a
+ * granule), and that space would never be given back, so a discard is cut
+ * only where a granule begins; of those points, at multiples of @boundary
+ * if any granule begins on one.  The cuts repeat every
+ * lcm(@boundary, @granularity), from the first point that is both; where
+ * no granule begins on a multiple of @boundary (@alignment not a multiple
+ * of gcd(@boundary, @granularity)), from @alignment.  Returns that lcm,
+ * or 0 (do not cut discards) past 4 GiB.
+ */
+u32 sb_discard_cuts(u32 boundary, u32 granularity, u32 alignment,
+		    u32 *offset)
+{
+	u32 g = granularity ?: 1;
+	u32 d = gcd(boundary, g);
+	u64 l = (u64)(boundary / d) * g;	/* lcm, in 64 bits */
+	u64 x;
+
+	*offset = 0;
+	if (l > U32_MAX)
+		return 0;
+	alignment %= g;
+	*offset = alignment;
+	if (alignment % d)
+		return l;
+	/* the first granule to begin on a multiple of boundary */
+	for (x = alignment; x < l; x += g) {
+		if (!((u32)x % boundary)) {
+			*offset = x;
+			break;
+		}
+	}
+	return l;
 }
 
 /**

@@ -71,8 +71,10 @@ int sb_parse_hex_key(const char *page, size_t count, u8 *key,
 		     unsigned int *key_len);
 int sb_stage_cfg_check(const struct sb_stage_cfg *sc, bool have_key,
 		       unsigned int lbs);
-u64 sb_split_end(u64 pos, u64 end, u32 boundary);
-unsigned int sb_split_count(u64 pos, u64 end, u32 boundary);
+u64 sb_split_end(u64 pos, u64 end, u32 boundary, u32 offset);
+unsigned int sb_split_count(u64 pos, u64 end, u32 boundary, u32 offset);
+u32 sb_discard_cuts(u32 boundary, u32 granularity, u32 alignment,
+		    u32 *offset);
 void sb_crypt_widen(u64 start, u64 end, u32 cs, u64 *wstart, u64 *wend);
 unsigned int sb_rmw_sectors(u64 start, u64 end, u32 cs, u64 *head,
 			    u64 *tail);

@@ -116,6 +116,7 @@ struct sb_dev {
 	u64 merge_max;			/* bytes: merge_max_bytes and backing */
 	unsigned int merge_max_segs;
 	u32 discard_boundary;		/* split: where discards are cut */
+	u32 discard_offset;		/* ... at multiples of it plus this */
 	struct workqueue_struct *io_wq;	/* units of an in_work stage */
 	/* crypt stage (stage_crypt.c) */
 	struct crypto_skcipher *tfm;	/* may be async: task context only */

@@ -27,7 +27,6 @@
 #include <linux/blk-crypto.h>
 #include <linux/blk-integrity.h>
 #include <linux/blk-mq.h>
-#include <linux/gcd.h>
 #include <linux/workqueue.h>
 
 #include "stage.h"
@@ -80,21 +79,19 @@ int sb_stage_setup(struct sb_dev *dev, const struct sb_stage_ops *ops,
 	}
 
 	/*
-	 * Discards are cut at multiples of split_boundary that are also
-	 * multiples of the backing's discard granularity: a piece of less
-	 * than a granule may be dropped whole (dm-thin drops a discard that
-	 * does not cover a whole block, a SCSI device an unmap of part of a
-	 * granule), and the space would never be given back.  Past 4 GiB,
-	 * not at all.
+	 * Discards are cut only where a backing discard granule begins, at
+	 * multiples of split_boundary where granules begin on them
+	 * (sb_discard_cuts()); past 4 GiB, not at all.
 	 */
 	if (dev->sc.stages & SB_STAGE_SPLIT) {
-		u32 sb = dev->sc.split_boundary;
-		u32 g = bdev_discard_granularity(dev->bdev) ?: 1;
-		u64 b = (u64)(sb / gcd(sb, g)) * g;	/* lcm, in 64 bits */
-
-		dev->discard_boundary = b <= U32_MAX ? b : 0;
+		dev->discard_boundary =
+			sb_discard_cuts(dev->sc.split_boundary,
+					bdev_discard_granularity(dev->bdev),
+					bdev_discard_alignment(dev->bdev),
+					&dev->discard_offset);
 	} else {
 		dev->discard_boundary = 0;
+		dev->discard_offset = 0;
 	}
 	dev->merge_max = min_t(u64, dev->sc.merge_max_bytes,
 			       (u64)queue_max_sectors(bq) << SECTOR_SHIFT);
@@ -349,13 +346,16 @@ static u32 sb_boundary(const struct sb_dev *dev)
 }
 
 /* Where a unit of @leader's op is cut: discards at whole granules too. */
-static u32 sb_unit_boundary(struct sb_cmd *leader)
+static u32 sb_unit_boundary(struct sb_cmd *leader, u32 *offset)
 {
 	struct sb_dev *dev = leader->dev;
 
 	/* 0 (uncut) unless the split stage is on: see sb_stage_limits() */
-	if (req_op(blk_mq_rq_from_pdu(leader)) == REQ_OP_DISCARD)
+	if (req_op(blk_mq_rq_from_pdu(leader)) == REQ_OP_DISCARD) {
+		*offset = dev->discard_offset;
 		return dev->discard_boundary;
+	}
+	*offset = 0;
 	return sb_boundary(dev);
 }
 
@@ -375,12 +375,12 @@ static void sb_count_split(struct sb_cmd *leader)
 static void sb_unit_run(struct sb_cmd *leader, u64 pos, u64 end,
 			void (*piece)(struct sb_cmd *leader, u64 p, u64 pe))
 {
-	u32 b = sb_unit_boundary(leader);
+	u32 off, b = sb_unit_boundary(leader, &off);
 	u64 p, pe;
 
-	atomic_set(&leader->pending, sb_split_count(pos, end, b));
+	atomic_set(&leader->pending, sb_split_count(pos, end, b, off));
 	for (p = pos; p < end; p = pe) {
-		pe = sb_split_end(p, end, b);
+		pe = sb_split_end(p, end, b, off);
 		if (p != pos)
 			sb_count_split(leader);
 		piece(leader, p, pe);
@@ -499,7 +499,7 @@ void sb_unit_dispatch(struct sb_cmd *leader)
 		if (sb_stage_in_work(dev)) {
 			if (dev->ops->unit_try && !dev->parity &&
 			    sb_split_count(leader->pos, leader->end,
-					   sb_boundary(dev)) == 1 &&
+					   sb_boundary(dev), 0) == 1 &&
 			    dev->ops->unit_try(leader))
 				break;
 			INIT_WORK(&leader->work, sb_unit_work);

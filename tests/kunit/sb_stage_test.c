@@ -341,7 +341,7 @@ static void sb_stage_cfg_check_table(struct kunit *test)
 struct split_case {
 	const char *name;
 	u64 pos, end;
-	u32 boundary;
+	u32 boundary, offset;
 	u64 want_end;
 	unsigned int want_count;
 };
@@ -349,18 +349,24 @@ struct split_case {
 #define P50 (1ULL << 50)
 
 static const struct split_case split_cases[] = {
-	{ "no_boundary",	0, 1 << 20, 0,		1 << 20, 1 },
-	{ "exactly_one_piece",	0, 4096, 4096,		4096, 1 },
-	{ "two_pieces",		0, 8192, 4096,		4096, 2 },
-	{ "unaligned_start",	512, 8192, 4096,	4096, 2 },
-	{ "straddles_one",	4095, 4097, 4096,	4096, 2 },
-	{ "after_boundary",	4096, 4097, 4096,	4097, 1 },
-	{ "1m_in_128k",		0, 1 << 20, 131072,	131072, 8 },
-	{ "1m_unaligned_128k",	4096, (1 << 20) + 4096, 131072, 131072, 9 },
-	{ "non_pow2_boundary",	5 * 12288 + 512, 7 * 12288, 12288, 6 * 12288, 2 },
-	{ "high_offset",	P50 + 4096, P50 + 4096 + 3 * 65536, 65536, P50 + 65536, 4 },
-	{ "empty_io",		100, 100, 4096,		100, 1 },
-	{ "boundary_u32_max",	0, 1ULL << 33, U32_MAX,	U32_MAX, 3 },
+	{ "no_boundary",	0, 1 << 20, 0, 0,	1 << 20, 1 },
+	{ "exactly_one_piece",	0, 4096, 4096, 0,	4096, 1 },
+	{ "two_pieces",		0, 8192, 4096, 0,	4096, 2 },
+	{ "unaligned_start",	512, 8192, 4096, 0,	4096, 2 },
+	{ "straddles_one",	4095, 4097, 4096, 0,	4096, 2 },
+	{ "after_boundary",	4096, 4097, 4096, 0,	4097, 1 },
+	{ "1m_in_128k",		0, 1 << 20, 131072, 0,	131072, 8 },
+	{ "1m_unaligned_128k",	4096, (1 << 20) + 4096, 131072, 0, 131072, 9 },
+	{ "non_pow2_boundary",	5 * 12288 + 512, 7 * 12288, 12288, 0, 6 * 12288, 2 },
+	{ "high_offset",	P50 + 4096, P50 + 4096 + 3 * 65536, 65536, 0, P50 + 65536, 4 },
+	{ "empty_io",		100, 100, 4096, 0,	100, 1 },
+	{ "boundary_u32_max",	0, 1ULL << 33, U32_MAX, 0, U32_MAX, 3 },
+	/* boundaries at multiples plus an offset (discard granules) */
+	{ "offset_first_cut",	0, 8 << 20, 1 << 20, 4096, 4096, 9 },
+	{ "offset_on_cut",	4096, (8 << 20) + 4096, 1 << 20, 4096, (1 << 20) + 4096, 8 },
+	{ "offset_past_cut",	8192, 1 << 20, 1 << 20, 4096, (1 << 20), 1 },
+	{ "offset_high",	P50, P50 + (2 << 20), 1 << 20, 512, P50 + 512, 3 },
+	{ "offset_max",		0, 8192, 4096, 4095, 4095, 3 },
 };
 
 static void split_desc(const struct split_case *c, char *desc)
@@ -373,42 +379,103 @@ static void sb_split_table(struct kunit *test)
 {
 	const struct split_case *c = test->param_value;
 
-	KUNIT_EXPECT_EQ(test, sb_split_end(c->pos, c->end, c->boundary), c->want_end);
-	KUNIT_EXPECT_EQ(test, sb_split_count(c->pos, c->end, c->boundary), c->want_count);
+	KUNIT_EXPECT_EQ(test, sb_split_end(c->pos, c->end, c->boundary, c->offset),
+			c->want_end);
+	KUNIT_EXPECT_EQ(test, sb_split_count(c->pos, c->end, c->boundary, c->offset),
+			c->want_count);
 }
 
 /*
- * For many (pos, end, boundary): the pieces from sb_split_end() tile
- * [pos, end) exactly, none crosses a boundary, all but the first start on
- * one, and there are sb_split_count() of them.
+ * For many (pos, end, boundary, offset): the pieces from sb_split_end()
+ * tile [pos, end) exactly, none crosses a boundary (a multiple of the
+ * boundary plus the offset), all but the first start on one, and there
+ * are sb_split_count() of them.
  */
+static void split_tiles_check(struct kunit *test, u64 b, u64 off)
+{
+	unsigned int n;
+	u64 pos, end, p, e;
+
+	for (pos = 0; pos < 3 * b; pos += 512) {
+		for (end = pos + 512; end <= pos + 4 * b; end += 512) {
+			n = 0;
+			for (p = pos; p < end; p = e) {
+				e = sb_split_end(p, end, b, off);
+				KUNIT_ASSERT_GT(test, e, p);
+				KUNIT_ASSERT_LE(test, e, end);
+				/* within one boundary window */
+				KUNIT_ASSERT_EQ_MSG(test, (p + b - off) / b,
+						    (e - 1 + b - off) / b,
+						    "piece [%llu,%llu) b=%llu off=%llu",
+						    p, e, b, off);
+				if (p != pos)
+					KUNIT_ASSERT_EQ(test, (p + b - off) % b, 0ULL);
+				n++;
+			}
+			KUNIT_ASSERT_EQ_MSG(test, sb_split_count(pos, end, b, off), n,
+					    "pos=%llu end=%llu b=%llu off=%llu",
+					    pos, end, b, off);
+		}
+	}
+}
+
 static void sb_split_tiles_range(struct kunit *test)
 {
 	static const u32 boundaries[] = { 512, 1536, 4096, 12288 };
-	unsigned int bi, n;
-	u64 pos, end, p, e, b;
+	unsigned int bi;
+	u64 b;
 
 	for (bi = 0; bi < ARRAY_SIZE(boundaries); bi++) {
 		b = boundaries[bi];
-		for (pos = 0; pos < 3 * b; pos += 512) {
-			for (end = pos + 512; end <= pos + 4 * b; end += 512) {
-				n = 0;
-				for (p = pos; p < end; p = e) {
-					e = sb_split_end(p, end, b);
-					KUNIT_ASSERT_GT(test, e, p);
-					KUNIT_ASSERT_LE(test, e, end);
-					/* within one boundary window */
-					KUNIT_ASSERT_EQ_MSG(test, p / b, (e - 1) / b,
-							    "piece [%llu,%llu) b=%llu", p, e, b);
-					if (p != pos)
-						KUNIT_ASSERT_EQ(test, p % b, 0ULL);
-					n++;
-				}
-				KUNIT_ASSERT_EQ_MSG(test, sb_split_count(pos, end, b), n,
-						    "pos=%llu end=%llu b=%llu", pos, end, b);
-			}
+		split_tiles_check(test, b, 0);
+		if (b > 512) {
+			split_tiles_check(test, b, 512);
+			split_tiles_check(test, b, b - 512);
 		}
 	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* sb_discard_cuts                                                           */
+/* ------------------------------------------------------------------------ */
+
+struct discard_cuts_case {
+	const char *name;
+	u32 boundary, granularity, alignment;
+	u32 want_period, want_offset;
+};
+
+static const struct discard_cuts_case discard_cuts_cases[] = {
+	{ "granule_below_boundary",	65536, 4096, 0,		65536, 0 },
+	{ "granule_above_boundary",	65536, 1 << 20, 0,	1 << 20, 0 },
+	{ "no_granularity",		65536, 0, 0,		65536, 0 },
+	{ "aligned_partition",		65536, 1 << 20, 2 << 20, 1 << 20, 0 },
+	/* granules begin 4 KiB in: no multiple of 64 KiB is a granule start */
+	{ "misaligned_4k",		65536, 1 << 20, 4096,	1 << 20, 4096 },
+	/* granules begin 128 KiB in, a multiple of the boundary */
+	{ "misaligned_on_boundary",	65536, 1 << 20, 131072,	1 << 20, 131072 },
+	{ "small_granule_misaligned",	65536, 4096, 512,	65536, 512 },
+	/* not powers of two: 12K granules from 4K, 8K boundary: at 16K */
+	{ "non_pow2_crt",		8192, 12288, 4096,	24576, 16384 },
+	{ "non_pow2_none",		8192, 12288, 1024,	24576, 1024 },
+	{ "past_4g",			0x80000000u, 0xC0000000u, 0, 0, 0 },
+};
+
+static void discard_cuts_desc(const struct discard_cuts_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", c->name);
+}
+KUNIT_ARRAY_PARAM(discard_cuts, discard_cuts_cases, discard_cuts_desc);
+
+static void sb_discard_cuts_table(struct kunit *test)
+{
+	const struct discard_cuts_case *c = test->param_value;
+	u32 offset = U32_MAX;
+
+	KUNIT_EXPECT_EQ(test, sb_discard_cuts(c->boundary, c->granularity,
+					      c->alignment, &offset),
+			c->want_period);
+	KUNIT_EXPECT_EQ(test, offset, c->want_offset);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -672,6 +739,7 @@ static struct kunit_suite sb_stage_cfg_suite = {
 static struct kunit_case sb_split_test_cases[] = {
 	KUNIT_CASE_PARAM(sb_split_table, split_gen_params),
 	KUNIT_CASE(sb_split_tiles_range),
+	KUNIT_CASE_PARAM(sb_discard_cuts_table, discard_cuts_gen_params),
 	{}
 };
 

@@ -130,20 +130,27 @@ for st in split merge,split; do
 	sb_destroy ds
 done
 
-# The split stage cuts a discard where a backing discard granule ends too:
-# scsi_debug with a 1 MiB unmap granularity unmaps (and reads back as
-# zeros, lbprz=1) only whole granules, as dm-thin drops a discard of part
-# of a block.  stages=split at the default 64 KiB: an 8 MiB blkdiscard
-# reads back zeros, and is cut into 8 backing discards of 1 MiB, not 128
-# of 64 KiB that the backing ignores (before the fix: the data stayed).
+# The split stage cuts a discard only where a backing discard granule
+# begins: scsi_debug with a 1 MiB unmap granularity unmaps (and reads back
+# as zeros, lbprz=1) only whole granules, as dm-thin drops a discard of
+# part of a block.  stages=split at the default 64 KiB: an 8 MiB
+# blkdiscard reads back zeros, and is cut into 8 backing discards of 1 MiB,
+# not 128 of 64 KiB that the backing ignores (before that fix: the data
+# stayed).  Then granules that begin 4 KiB into the disk (unmap_alignment,
+# the backing's discard_alignment; as a partition that does not start on
+# a granule): the cuts fall 4 KiB past each MiB, 9 backing discards, and
+# the 7 whole granules inside read back zeros (before: cut at each MiB, no
+# piece held a whole granule, and nothing was discarded).
 # (blkdiscard's signature probe reads too, so split_ios is not exact here.)
-modprobe sd_mod 2>/dev/null
-if modprobe scsi_debug dev_size_mb=64 lbpu=1 lbprz=1 unmap_granularity=2048 \
-	unmap_max_blocks=65536 unmap_max_desc=1 2>/dev/null; then
-	SD=
+granules() {	# granules ALIGN_LBAS WANT_BACKING_DISCARDS ZERO_FROM_KIB ZERO_KIB
+	local align=$1 want=$2 zfrom=$3 zlen=$4 SD= s0 l0 p0 s1 l1 p1
+	modprobe scsi_debug dev_size_mb=64 lbpu=1 lbprz=1 unmap_granularity=2048 \
+		unmap_alignment="$align" unmap_max_blocks=65536 unmap_max_desc=1 ||
+		fail "modprobe scsi_debug unmap_alignment=$align failed"
 	wait_until 20 eval 'SD=$(ls /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block 2>/dev/null | head -n1); [ -n "$SD" ] && [ -b "/dev/$SD" ]' ||
 		fail "scsi_debug gave no block device"
-	info "scsi_debug: /dev/$SD, discard_granularity $(rd "/sys/block/$SD/queue/discard_granularity")"
+	# (not /sys/block/$SD/discard_alignment: 6.12 shows alignment_offset there)
+	info "scsi_debug: /dev/$SD, discard_granularity $(rd "/sys/block/$SD/queue/discard_granularity"), unmap_alignment $align LBAs"
 	sb_create dg backing="/dev/$SD" stages=split
 	run dd if=/tmp/pat32 of="$SB_DEV" bs=1M count=8 seek=8 oflag=direct status=none
 	s0=$(sb_stat "$SB_IDX" split_ios)
@@ -153,13 +160,20 @@ if modprobe scsi_debug dev_size_mb=64 lbpu=1 lbprz=1 unmap_granularity=2048 \
 	s1=$(($(sb_stat "$SB_IDX" split_ios) - s0))
 	l1=$(($(sb_stat "$SB_IDX" logical_discard_ios) - l0))
 	p1=$(($(sb_stat "$SB_IDX" physical_discard_ios) - p0))
-	info "an 8 MiB discard: $l1 requests, $p1 backing discards, split_ios +$s1; max_discard_segments $(rd "/sys/block/stackblk$SB_IDX/queue/max_discard_segments"), discard_max_bytes $(rd "/sys/block/stackblk$SB_IDX/queue/discard_max_bytes")"
-	read_range "$SB_DEV" 8 8 /tmp/z
-	is_zero /tmp/z || fail "stages=split over a 1 MiB discard granule: an 8 MiB discard left the data"
-	[ "$l1 $p1" = "1 8" ] ||
-		fail "an 8 MiB discard over 1 MiB granules: $l1 requests, $p1 backing discards; want 1, 8"
+	info "granules from LBA $align: an 8 MiB discard: $l1 requests, $p1 backing discards, split_ios +$s1; max_discard_segments $(rd "/sys/block/stackblk$SB_IDX/queue/max_discard_segments"), discard_max_bytes $(rd "/sys/block/stackblk$SB_IDX/queue/discard_max_bytes")"
+	run dd if="$SB_DEV" of=/tmp/z bs=1M skip=$((zfrom * 1024)) count=$((zlen * 1024)) \
+		iflag=direct,skip_bytes,count_bytes status=none
+	is_zero /tmp/z ||
+		fail "stages=split over 1 MiB discard granules from LBA $align: the whole granules of an 8 MiB discard kept their data"
+	[ "$l1 $p1" = "1 $want" ] ||
+		fail "an 8 MiB discard over 1 MiB granules from LBA $align: $l1 requests, $p1 backing discards; want 1, $want"
 	sb_destroy dg
 	modprobe -r scsi_debug || fail "modprobe -r scsi_debug failed"
+}
+modprobe sd_mod 2>/dev/null
+if modinfo scsi_debug >/dev/null 2>&1; then
+	granules 0 8 $((8 * 1024)) $((8 * 1024))
+	granules 8 9 $((8 * 1024 + 4)) $((7 * 1024))
 else
 	info "no scsi_debug module: discard granules not checked"
 fi
