@@ -249,15 +249,16 @@ static void sb_forward_fail_one(struct sb_cmd *cmd)
 /*
  * A bio whose data is one piece of one page (a 4 KiB I/O, the common case)
  * goes to the backing as a bio of its own holding that one bio_vec, in the
- * PDU right after the bio (sb_dev_create() sizes it so), instead of as a
- * clone.  The backing's blk_mq_submit_bio() skips bio_split_rw() for a bio
- * of one bio_vec within a page (bio_may_need_split(), 6.1's
- * bio_may_exceed_limits(): every queue takes such a bio as it is); a clone
- * has no bio_vecs of its own (bi_vcnt 0), so it would walk it, which
- * dm-linear's clone pays too.  Measured: 96 instructions fewer of every
- * 4 KiB I/O's 12k (tests/perf/README.md).  That bio is exactly what a direct I/O of
- * that page to the backing would be.  An integrity or inline-crypt context
- * needs a clone, which carries it.  Returns false to clone instead.
+ * PDU right after the bio (sb_init_tag_set() sizes it so), instead of as a
+ * clone.  Unless it sets chunk_sectors, a blk-mq backing's
+ * blk_mq_submit_bio() skips bio_split_rw() for a bio of one bio_vec within
+ * a page (bio_may_need_split(), 6.1's bio_may_exceed_limits(): every queue
+ * takes such a bio as it is); a clone has no bio_vecs of its own (bi_vcnt
+ * 0), so it would walk it, as dm-linear's clone does.  Measured: 96
+ * instructions fewer of every 4 KiB I/O's 12k (tests/perf/README.md).
+ * That bio is exactly what a direct I/O of that page to the backing would
+ * be.  An integrity or inline-crypt context needs a clone, which carries
+ * it.  Returns false to clone instead.
  */
 static bool sb_forward_one_vec(struct sb_cmd *cmd, struct bio *bio)
 {

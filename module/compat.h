@@ -341,7 +341,8 @@ static inline struct gendisk *sb_alloc_disk(struct blk_mq_tag_set *set,
 	q = disk->queue;
 
 	blk_set_stacking_limits(&q->limits);
-	blk_stack_limits(&q->limits, &bq->limits, 0);
+	/* from the partition's start, as queue_limits_stack_bdev() does */
+	blk_stack_limits(&q->limits, &bq->limits, get_start_sect(bdev));
 	blk_queue_dma_alignment(q, sb_dma_alignment(bdev));
 	q->limits.max_secure_erase_sectors = 0;
 	if (sl->no_discard)

@@ -345,12 +345,15 @@ static u32 sb_boundary(const struct sb_dev *dev)
 	return (dev->sc.stages & SB_STAGE_SPLIT) ? dev->sc.split_boundary : 0;
 }
 
-/* Where a unit of @leader's op is cut: discards at whole granules too. */
+/*
+ * Where a unit of @leader's op is cut: at multiples of the value returned
+ * (0: nowhere) plus *@offset.  Discards where backing granules begin.
+ */
 static u32 sb_unit_boundary(struct sb_cmd *leader, u32 *offset)
 {
 	struct sb_dev *dev = leader->dev;
 
-	/* 0 (uncut) unless the split stage is on: see sb_stage_limits() */
+	/* 0 (uncut) unless the split stage is on: see sb_stage_setup() */
 	if (req_op(blk_mq_rq_from_pdu(leader)) == REQ_OP_DISCARD) {
 		*offset = dev->discard_offset;
 		return dev->discard_boundary;

@@ -11,6 +11,7 @@
  */
 #include <kunit/test.h>
 #include <linux/blk_types.h>
+#include <linux/gcd.h>
 #include <linux/gfp.h>
 #include <linux/kernel.h>
 #include <linux/limits.h>
@@ -449,7 +450,7 @@ static const struct discard_cuts_case discard_cuts_cases[] = {
 	{ "granule_below_boundary",	65536, 4096, 0,		65536, 0 },
 	{ "granule_above_boundary",	65536, 1 << 20, 0,	1 << 20, 0 },
 	{ "no_granularity",		65536, 0, 0,		65536, 0 },
-	{ "aligned_partition",		65536, 1 << 20, 2 << 20, 1 << 20, 0 },
+	{ "alignment_over_granule",	65536, 1 << 20, 2 << 20, 1 << 20, 0 },
 	/* granules begin 4 KiB in: no multiple of 64 KiB is a granule start */
 	{ "misaligned_4k",		65536, 1 << 20, 4096,	1 << 20, 4096 },
 	/* granules begin 128 KiB in, a multiple of the boundary */
@@ -466,6 +467,37 @@ static void discard_cuts_desc(const struct discard_cuts_case *c, char *desc)
 	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", c->name);
 }
 KUNIT_ARRAY_PARAM(discard_cuts, discard_cuts_cases, discard_cuts_desc);
+
+/*
+ * For many (boundary, granularity, alignment): the cuts fall where granules
+ * begin (offset = alignment mod granularity), and on a multiple of the
+ * boundary exactly when some granule begins on one (gcd divides the
+ * alignment); the offset is within the period, a multiple of both.
+ */
+static void sb_discard_cuts_props(struct kunit *test)
+{
+	static const u32 sizes[] = { 512, 1536, 4096, 12288, 65536, 1 << 20 };
+	unsigned int bi, gi;
+	u32 b, g, a, off, l;
+
+	for (bi = 0; bi < ARRAY_SIZE(sizes); bi++) {
+		for (gi = 0; gi < ARRAY_SIZE(sizes); gi++) {
+			b = sizes[bi];
+			g = sizes[gi];
+			for (a = 0; a < g; a += 512) {
+				l = sb_discard_cuts(b, g, a, &off);
+				KUNIT_ASSERT_EQ(test, l % b, 0U);
+				KUNIT_ASSERT_EQ(test, l % g, 0U);
+				KUNIT_ASSERT_LT(test, off, l);
+				KUNIT_ASSERT_EQ_MSG(test, off % g, a,
+						    "b=%u g=%u a=%u off=%u", b, g, a, off);
+				KUNIT_ASSERT_EQ_MSG(test, off % b == 0,
+						    a % gcd(b, g) == 0,
+						    "b=%u g=%u a=%u off=%u", b, g, a, off);
+			}
+		}
+	}
+}
 
 static void sb_discard_cuts_table(struct kunit *test)
 {
@@ -740,6 +772,7 @@ static struct kunit_case sb_split_test_cases[] = {
 	KUNIT_CASE_PARAM(sb_split_table, split_gen_params),
 	KUNIT_CASE(sb_split_tiles_range),
 	KUNIT_CASE_PARAM(sb_discard_cuts_table, discard_cuts_gen_params),
+	KUNIT_CASE(sb_discard_cuts_props),
 	{}
 };
 
