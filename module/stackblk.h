@@ -92,6 +92,12 @@ struct sb_config {
 	struct sb_dev *dev;		/* non-NULL while powered */
 };
 
+/*
+ * Stacking depths with a lock class of their own for blk-mq's flush queue
+ * lock (mq.c); deeper devices share the last.
+ */
+#define SB_STACK_DEPTHS	4
+
 struct sb_dev {
 	struct sb_config *cfg;
 	int index;
@@ -102,6 +108,8 @@ struct sb_dev {
 	struct bio_set bs;
 	struct sb_queue *queues;
 	unsigned int nr_queues;
+	/* stackblk devices below this one (0 on any other backing), capped */
+	unsigned int stack_depth;
 
 	struct sb_pcpu_stats __percpu *stats;
 	unsigned int aff_group;		/* CPUs per matrix row/column */
