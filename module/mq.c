@@ -191,7 +191,10 @@ static enum blk_eh_timer_return sb_timeout_rq(struct request *rq)
  * first, so each stacking depth has its class (dev->stack_depth): with one
  * class for all, lockdep reported possible recursive locking (case 36).
  * Static keys: a class per device would have to outlive the queue, which
- * an opener can hold past power-off.
+ * an opener can hold past power-off.  Not covered: a stackblk over a
+ * bio-based device (dm, md) over a stackblk counts its depth from 0, and
+ * so does a stack deeper than SB_STACK_DEPTHS from there on: lockdep still
+ * reports those (a report only: the locks are distinct, taken lower first).
  */
 static struct lock_class_key sb_fq_lock_keys[SB_STACK_DEPTHS];
 

@@ -144,8 +144,8 @@ done
 # backing discards 4 KiB past each MiB, 9 of them, and the 7 whole
 # granules inside read back zeros; and a partition that starts 4 KiB past
 # a granule (its discard_alignment is 1 MiB - 4 KiB): 3 requests, 9
-# backing discards, 7 granules of zeros.  Before, the cuts fell on each MiB, no piece held a whole granule,
-# and nothing was discarded.  And on 6.1 stackblk's queue took the whole
+# backing discards, 7 granules of zeros.  Before, the cuts fell on each
+# MiB, no piece held a whole granule, and nothing was discarded.  And on 6.1 stackblk's queue took the whole
 # disk's discard_alignment, not the partition's (compat.h stacked the
 # limits from sector 0): blk-mq cut the discard at 12 MiB, inside a
 # granule, which was then not discarded.  (The disks' discard_alignment
@@ -170,7 +170,7 @@ granules() {
 	modprobe scsi_debug dev_size_mb=64 lbpu=1 lbprz=1 unmap_granularity=2048 \
 		unmap_alignment="$align" unmap_max_blocks=8192 unmap_max_desc=1 ||
 		fail "modprobe scsi_debug unmap_alignment=$align failed"
-	wait_until 20 eval 'SD=$(ls /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block 2>/dev/null | head -n1); [ -n "$SD" ] && [ -b "/dev/$SD" ]' ||
+	wait_until 20 eval 'SD=$(ls /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block 2>/dev/null | head -n1); [ -n "$SD" ] && [ -b "/dev/$SD" ] && blockdev --getsz "/dev/$SD"' >/dev/null ||
 		fail "scsi_debug gave no block device"
 	BK=/dev/$SD
 	if [ "$part" -gt 0 ]; then
@@ -189,13 +189,13 @@ granules() {
 	s1=$(($(sb_stat "$SB_IDX" split_ios) - s0))
 	l1=$(($(sb_stat "$SB_IDX" logical_discard_ios) - l0))
 	p1=$(($(sb_stat "$SB_IDX" physical_discard_ios) - p0))
-	info "granules from LBA $align, partition from LBA $part: an 8 MiB discard: $l1 requests, $p1 backing discards, split_ios +$s1; max_discard_segments $(rd "/sys/block/stackblk$SB_IDX/queue/max_discard_segments"), discard_max_bytes $(rd "/sys/block/stackblk$SB_IDX/queue/discard_max_bytes")"
+	info "unmap_alignment $align, partition from LBA $part: an 8 MiB discard: $l1 requests, $p1 backing discards, split_ios +$s1; max_discard_segments $(rd "/sys/block/stackblk$SB_IDX/queue/max_discard_segments"), discard_max_bytes $(rd "/sys/block/stackblk$SB_IDX/queue/discard_max_bytes")"
 	run dd if="$SB_DEV" of=/tmp/z bs=1M skip=$((zfrom * 1024)) count=$((zlen * 1024)) \
 		iflag=direct,skip_bytes,count_bytes status=none
 	is_zero /tmp/z ||
-		fail "stages=split on $BK (1 MiB discard granules from LBA $align): the whole granules of an 8 MiB discard kept their data"
+		fail "stages=split on $BK (1 MiB discard granules, unmap_alignment $align, partition from LBA $part): the whole granules of an 8 MiB discard kept their data"
 	[ "$l1 $p1" = "$wantr $want" ] ||
-		fail "an 8 MiB discard on $BK (1 MiB granules from LBA $align, at most 4 MiB each): $l1 requests, $p1 backing discards; want $wantr, $want"
+		fail "an 8 MiB discard on $BK (1 MiB granules, unmap_alignment $align, partition from LBA $part, at most 4 MiB each): $l1 requests, $p1 backing discards; want $wantr, $want"
 	sb_destroy dg
 	modprobe -r scsi_debug || fail "modprobe -r scsi_debug failed"
 }
