@@ -313,7 +313,14 @@ watch_pid() {
 	while kill -0 "$p" 2>/dev/null; do
 		crashed "during $3"
 		if [ $SECONDS -ge $end ]; then
-			{ echo "hang: $3 did not finish in $2 s"; dmesg | tail -n 60; } >"$OUT/crash.txt"
+			# what each task in D state (and the watched one's
+			# children) waits on: the kernel's blocked-task dump
+			echo w >/proc/sysrq-trigger 2>/dev/null
+			{
+				echo "hang: $3 did not finish in $2 s"
+				ps -eo pid,ppid,stat,wchan:32,args | awk 'NR == 1 || $3 ~ /D/ || $2 == '"$p"' || $1 == '"$p"
+				dmesg | tail -n 150
+			} >"$OUT/crash.txt"
 			log "HANG: $3 did not finish in $2 s: stopping"
 			exit 3
 		fi
