@@ -200,10 +200,17 @@ sb_disks() { (cd /sys/block && ls -d stackblk* 2>/dev/null; ls /dev/stackblk* 2>
 sb_dev_ready() { [ -b "/dev/stackblk$1" ] && [ -e "/sys/block/stackblk$1/size" ]; }
 sb_dev_gone() { [ ! -e "/dev/stackblk$1" ] && [ ! -e "/sys/block/stackblk$1" ]; }
 
+# sb_set NAME ATTR VALUE: a configfs write that must succeed
+sb_set() {
+	local r
+	r=$(wr "$SB_CFS/$1/$2" "$3")
+	echo "+ echo $3 > $1/$2: $r" >&2
+	[ "$r" = OK ] || fail "configfs $1: $2=$3 refused with $r"
+}
 # sb_create NAME [ATTR=VALUE...]: configure (backing=$SB_BACKING unless
 # given) and power on; sets SB_IDX and SB_DEV (/dev/stackblkN) and waits for it.
 sb_create() {
-	local name=$1 a has_backing=0 r
+	local name=$1 a has_backing=0
 	shift
 	echo "+ mkdir $SB_CFS/$name" >&2
 	mkdir "$SB_CFS/$name" || fail "mkdir $SB_CFS/$name failed"
@@ -212,9 +219,7 @@ sb_create() {
 	done
 	[ $has_backing -eq 1 ] || set -- "backing=$SB_BACKING" "$@"
 	for a in "$@" power=1; do
-		r=$(wr "$SB_CFS/$name/${a%%=*}" "${a#*=}")
-		echo "+ echo ${a#*=} > $name/${a%%=*}: $r" >&2
-		[ "$r" = OK ] || fail "configfs $name: ${a%%=*}=${a#*=} refused with $r"
+		sb_set "$name" "${a%%=*}" "${a#*=}"
 	done
 	SB_IDX=$(rd "$SB_CFS/$name/index")
 	[[ $SB_IDX =~ ^[0-9]+$ ]] || fail "$name/index reads '$SB_IDX' after power=1"
@@ -251,13 +256,15 @@ sb_cleanup_all() {
 			rmdir "$d"
 		done
 	fi
-	if sb_loaded; then
-		rmmod stackblk || return 1
-	fi
-	# what the cases stack under stackblk: dm devices and null_blk items "sb*"
+	# what the cases stack under stackblk, or between two (case 36): dm
+	# devices "sb*", gone before rmmod (one on a stackblk holds the module)
 	for d in $(dmsetup ls 2>/dev/null | awk '$1 ~ /^sb/ {print $1}'); do
 		dmsetup remove --noudevsync "$d" && rm -f "/dev/mapper/$d"
 	done
+	if sb_loaded; then
+		rmmod stackblk || return 1
+	fi
+	# and null_blk items "sb*"
 	for d in /sys/kernel/config/nullb/sb*/; do
 		[ -d "$d" ] || continue
 		echo 0 >"$d/power"
