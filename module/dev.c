@@ -10,7 +10,6 @@
 #include <linux/blkdev.h>
 #include <linux/cpumask.h>
 #include <linux/idr.h>
-#include <linux/mutex.h>
 #include <linux/slab.h>
 
 #include "stackblk.h"
@@ -21,41 +20,6 @@ static DEFINE_IDA(sb_index_ida);
 static const struct block_device_operations sb_fops = {
 	.owner	= THIS_MODULE,
 };
-
-/* Serialises reading a lower stackblk's depth with its power-off. */
-static DEFINE_MUTEX(sb_depth_lock);
-
-/*
- * How many stackblk devices lie below one stacked on @bdev: 0 on any other
- * backing.  A lower stackblk's struct sb_dev is freed at its power-off even
- * while we hold its disk open, so its disk's private_data is cleared under
- * sb_depth_lock first (sb_dev_destroy()); one powered off meanwhile counts
- * as depth 0 (its disk only fails I/O now).
- */
-static unsigned int sb_stack_depth(struct block_device *bdev)
-{
-	struct gendisk *disk = bdev->bd_disk;
-	const struct sb_dev *lower;
-	unsigned int depth = 0;
-
-	if (disk->fops != &sb_fops)
-		return 0;
-	mutex_lock(&sb_depth_lock);
-	lower = disk->private_data;
-	if (lower)
-		depth = min_t(unsigned int, lower->stack_depth + 1,
-			      SB_STACK_DEPTHS - 1);
-	mutex_unlock(&sb_depth_lock);
-	return depth;
-}
-
-/* After del_gendisk(), before the device is freed: see sb_stack_depth() */
-static void sb_disk_forget_dev(struct gendisk *disk)
-{
-	mutex_lock(&sb_depth_lock);
-	disk->private_data = NULL;
-	mutex_unlock(&sb_depth_lock);
-}
 
 /*
  * The data stages, in pipeline order: a device runs the last one it has
@@ -138,7 +102,6 @@ int sb_dev_create(struct sb_config *cfg)
 	if (ret)
 		goto out_free_index;
 	dev->bdev = sb_backing_bdev(&dev->backing);
-	dev->stack_depth = sb_stack_depth(dev->bdev);
 	if (bdev_is_zoned(dev->bdev)) {
 		pr_err("%pg: zoned backing devices are not supported\n",
 		       dev->bdev);
@@ -210,7 +173,6 @@ out_unlink_holder:
 	bd_unlink_disk_holder(dev->bdev, disk);
 out_del_disk:
 	del_gendisk(disk);
-	sb_disk_forget_dev(disk);
 out_put_disk:
 	put_disk(disk);
 out_free_queues:
@@ -252,7 +214,6 @@ void sb_dev_destroy(struct sb_config *cfg)
 	sb_sysfs_del(dev);
 	bd_unlink_disk_holder(dev->bdev, dev->disk);
 	del_gendisk(dev->disk);
-	sb_disk_forget_dev(dev->disk);
 	put_disk(dev->disk);
 	sb_stage_teardown(dev);
 	kfree(dev->queues);
@@ -271,11 +232,13 @@ int __init sb_dev_init(void)
 	if (ret < 0)
 		return ret;
 	sb_major = ret;
+	sb_flush_done_init();
 	return 0;
 }
 
 void sb_dev_exit(void)
 {
+	sb_flush_done_exit();
 	unregister_blkdev(sb_major, SB_NAME);
 	ida_destroy(&sb_index_ida);
 }

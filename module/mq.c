@@ -183,28 +183,11 @@ static enum blk_eh_timer_return sb_timeout_rq(struct request *rq)
 	return BLK_EH_RESET_TIMER;
 }
 
-/*
- * Our flush request completes inside the backing's flush completion, with
- * the backing's flush queue lock held; blk-mq then takes ours.  A class of
- * its own tells lockdep these are different locks (as nvme-loop does).  A
- * stackblk on another stackblk nests two of them, always the lower one
- * first, so each stacking depth has its class (dev->stack_depth): with one
- * class for all, lockdep reported possible recursive locking (case 36).
- * Static keys: a class per device would have to outlive the queue, which
- * an opener can hold past power-off.  Not covered: a stackblk over a
- * bio-based device (dm, md) over a stackblk counts its depth from 0, and
- * so does a stack deeper than SB_STACK_DEPTHS from there on: lockdep still
- * reports those (a report only: the locks are distinct, taken lower first).
- */
-static struct lock_class_key sb_fq_lock_keys[SB_STACK_DEPTHS];
-
 static int sb_init_hctx(struct blk_mq_hw_ctx *hctx, void *driver_data,
 			unsigned int hctx_idx)
 {
 	struct sb_dev *dev = driver_data;
 
-	blk_mq_hctx_set_fq_lock_class(hctx,
-				      &sb_fq_lock_keys[dev->stack_depth]);
 	if (WARN_ON_ONCE(hctx_idx >= dev->nr_queues))
 		return -EINVAL;
 	hctx->driver_data = &dev->queues[hctx_idx];

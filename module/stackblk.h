@@ -20,6 +20,7 @@
 #include <linux/configfs.h>
 #include <linux/fault-inject.h>
 #include <linux/jump_label.h>
+#include <linux/llist.h>
 #include <linux/mempool.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -92,12 +93,6 @@ struct sb_config {
 	struct sb_dev *dev;		/* non-NULL while powered */
 };
 
-/*
- * Stacking depths with a lock class of their own for blk-mq's flush queue
- * lock (mq.c); deeper devices share the last.
- */
-#define SB_STACK_DEPTHS	4
-
 struct sb_dev {
 	struct sb_config *cfg;
 	int index;
@@ -108,8 +103,6 @@ struct sb_dev {
 	struct bio_set bs;
 	struct sb_queue *queues;
 	unsigned int nr_queues;
-	/* stackblk devices below this one (0 on any other backing), capped */
-	unsigned int stack_depth;
 
 	struct sb_pcpu_stats __percpu *stats;
 	unsigned int aff_group;		/* CPUs per matrix row/column */
@@ -178,6 +171,7 @@ struct sb_cmd {
 	struct list_head range;		/* in dev->ranges while locked */
 	u64 range_start, range_end;
 	struct work_struct work;
+	struct llist_node done_node;	/* to end later (backing.c) */
 	/* a forwarded request's first backing bio (no stage, or a flush) */
 	struct sb_bio clone;		/* last: struct bio ends in an array */
 	/* and past the end of the struct, the bio_vec sb_cmd_bvec() gives */
@@ -329,6 +323,8 @@ sb_backing_bio_alloc(struct sb_dev *dev, struct bio *src,
 
 struct sb_cmd *sb_backing_bio_end(struct bio *bio, u64 *now);
 void sb_cmd_backing_done(struct sb_cmd *cmd, u64 now);
+void sb_flush_done_init(void);
+void sb_flush_done_exit(void);
 void sb_complete(struct request *rq, u64 now);
 void sb_forward(struct sb_cmd *cmd, struct request *rq);
 
