@@ -4,7 +4,7 @@
 # tests/perf/bench.sh - `make bench`: stackblk against its peers, in ONE
 # QEMU guest boot (Debian 6.12 kernel, -smp 2 by default).
 #
-#   tests/perf/bench.sh [--plan full|quick|crypt|collect|passthrough|split|stackers|wbt|batch|nvmecrypt|cryptbounce|peers]
+#   tests/perf/bench.sh [--plan full|quick|crypt|collect|passthrough|split|stackers|wbt|batch|nvmecrypt|cryptbounce|flush|peers]
 #                       [--reps N] [--runtime S] [--smp N] [--mem MiB] [--kernel KVER]
 #                       [--src head|worktree|REV] [--base REV] [--no-insn]
 #                       [--crypt-sector 512|4096] [--profile] [--results DIR]

@@ -269,6 +269,10 @@ wl_args() {	# workload[@tag] -> fio arguments
 	rw4k-qd32b16) echo "--rw=randwrite --bs=4k --iodepth=32 --iodepth_batch_submit=16 --iodepth_batch_complete_min=1 --numjobs=1" ;;
 	sr128k-qd8) echo "--rw=read --bs=128k --iodepth=8 --numjobs=1" ;;
 	sw128k-qd8) echo "--rw=write --bs=128k --iodepth=8 --numjobs=1" ;;
+	# a flush after every write (fsync), and O_DSYNC writes (FUA + flush):
+	# every stackblk request of these is in a flush sequence
+	fw4k-qd1) echo "--rw=randwrite --bs=4k --iodepth=1 --fsync=1 --numjobs=1" ;;
+	dw16k-qd1) echo "--rw=write --bs=16k --iodepth=1 --sync=dsync --numjobs=1" ;;
 	*) die "unknown workload $1" ;;
 	esac
 }
@@ -509,6 +513,13 @@ cryptbounce)	# crypt reads whose buffers do not hold whole crypt sectors
 	scenario null0 rr4k-qd32u io_uring sbc
 	scenario null0 rr4k-qd32 io_uring sbc
 	backing_down null0
+	;;
+flush)	# flush sequences (fsync, O_DSYNC) on the NVMe backing: null_blk
+	# has no volatile write cache, so the block layer drops its flushes
+	backing_up nvme
+	scenario nvme fw4k-qd1 io_uring "${PASS[@]}"
+	scenario nvme dw16k-qd1 psync "${PASS[@]}"
+	backing_down nvme
 	;;
 peers)	# harness check without stackblk: the peers only
 	backing_up null0
