@@ -291,10 +291,7 @@ void sb_cmd_backing_done(struct sb_cmd *cmd, u64 now)
 	int cpu = READ_ONCE(cmd->backing_cpu);
 
 	if (static_branch_likely(&sb_collect)) {
-		struct sb_pcpu_stats __percpu *st = dev->stats;
-		unsigned int col = (unsigned int)cmd->submit_cpu / dev->aff_group;
-
-		this_cpu_inc(st->matrix[col]);
+		sb_count_matrix(dev, cmd->submit_cpu, cpu);
 		sb_count_locality(dev, SB_LOC_BACKING, cmd->submit_cpu, cpu);
 	}
 	if (blk_mq_complete_request_remote(rq))

@@ -43,8 +43,12 @@ enum sb_node_locality { SB_NODE_SAME, SB_NODE_REMOTE, SB_NR_NODE_LOC };
 
 /*
  * Per-CPU statistics.  Each CPU only ever writes its own copy (this_cpu_*),
- * readers sum over CPUs.  matrix[] is this CPU's row as a *backing
- * completion* CPU, indexed by the folded submitting CPU.
+ * readers sum over CPUs.  matrix[] holds 2 * aff_cols counters: first this
+ * CPU's row as a *backing completion* CPU, indexed by the folded
+ * submitting CPU; then, for requests whose backing completed on another
+ * CPU and which this CPU finished as their *submitting* CPU (a crypt read
+ * decrypted in crypt_wq), its row as a submitting CPU, indexed by the
+ * folded backing CPU (sb_count_matrix()).
  */
 struct sb_pcpu_stats {
 	u64 ctr[SB_NR_STATS];
@@ -368,6 +372,32 @@ unsigned int sb_inflight_max(struct sb_dev *dev);
 enum sb_locality sb_cpu_locality(int a, int b);
 void sb_count_locality(struct sb_dev *dev, enum sb_loc_kind kind, int submit,
 		       int cpu);
+
+/**
+ * sb_count_matrix - count a request in the affinity matrix, on this CPU
+ * @dev: its device
+ * @submit: the CPU that dispatched it
+ * @backing: the CPU on which its (last) backing bio completed
+ *
+ * This CPU is the backing CPU for nearly every request; a crypt read that
+ * crypt_wq decrypted is finished on its submitting CPU, which counts it in
+ * its own half of the row (struct sb_pcpu_stats).  Finished anywhere else
+ * (crypt_wq's fallback while the submitting CPU is offline), it counts
+ * under this CPU as the submitting one.
+ */
+static inline void sb_count_matrix(struct sb_dev *dev, int submit,
+				   int backing)
+{
+	unsigned int g = dev->aff_group;
+	int here = get_cpu();
+
+	if (likely(here == backing) || here / g == (unsigned int)backing / g)
+		this_cpu_inc(dev->stats->matrix[(unsigned int)submit / g]);
+	else
+		this_cpu_inc(dev->stats->matrix[dev->aff_cols +
+						(unsigned int)backing / g]);
+	put_cpu();
+}
 
 static inline enum sb_lat_op sb_lat_op(blk_opf_t opf)
 {

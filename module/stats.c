@@ -5,8 +5,8 @@
  * takes a snapshot (the baseline) that readers subtract, so a reset never
  * writes another CPU's counters and no reader ever sees a torn value.
  *
- * Memory per device: sizeof(struct sb_pcpu_stats) + aff_cols * 8 bytes per
- * possible CPU (about 19.5 KiB + 512 B with 64 columns, the 4 NUMA node
+ * Memory per device: sizeof(struct sb_pcpu_stats) + 2 * aff_cols * 8 bytes
+ * per possible CPU (about 19.5 KiB + 1 KiB with 64 columns, the 4 NUMA node
  * locality counters 32 B of it; the log-linear
  * latency histograms are 2 paths x 4 ops x 304 buckets, 19 KiB of it), and
  * one baseline of the summed layout (19.5 KiB + aff_cols^2 * 8 bytes, at
@@ -111,10 +111,11 @@ int sb_stats_alloc(struct sb_dev *dev)
 
 	dev->aff_group = sb_affinity_group(nr_cpu_ids);
 	dev->aff_cols = DIV_ROUND_UP(nr_cpu_ids, dev->aff_group);
-	pcpu_size = struct_size_t(struct sb_pcpu_stats, matrix, dev->aff_cols);
+	pcpu_size = struct_size_t(struct sb_pcpu_stats, matrix,
+				  2 * dev->aff_cols);
 	/* the percpu allocator's limit for one area */
-	BUILD_BUG_ON(struct_size_t(struct sb_pcpu_stats, matrix, SB_AFFINITY_MAX_COLS) >
-		     PCPU_MIN_UNIT_SIZE);
+	BUILD_BUG_ON(struct_size_t(struct sb_pcpu_stats, matrix,
+				   2 * SB_AFFINITY_MAX_COLS) > PCPU_MIN_UNIT_SIZE);
 
 	dev->stats = __alloc_percpu(pcpu_size, __alignof__(u64));
 	if (!dev->stats)
@@ -179,9 +180,15 @@ static void sb_stats_sum_raw(struct sb_dev *dev, struct sb_stats_sum *sum)
 
 		for (i = 0; i < n; i++)
 			dst[i] += READ_ONCE(src[i]);
-		/* p's row is indexed by submit group; sum is [submit][backing] */
-		for (i = 0; i < ncols; i++)
+		/*
+		 * sum is [submit][backing]; p's first row is cpu's as the
+		 * backing CPU, its second cpu's as the submitting CPU
+		 */
+		for (i = 0; i < ncols; i++) {
 			sum->matrix[i * ncols + row] += READ_ONCE(p->matrix[i]);
+			sum->matrix[row * ncols + i] +=
+				READ_ONCE(p->matrix[ncols + i]);
+		}
 	}
 }
 

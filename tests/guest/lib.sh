@@ -302,16 +302,17 @@ sb_hold_create() {
 	dm_create sbhold "0 $(blockdev --getsz "$SB_BACKING") linear $SB_BACKING 0"
 	SB_HOLD=/dev/mapper/sbhold
 }
-# sb_hold_batch IDX N [HELD]: on stackblkIDX (backing $SB_HOLD, nomerges=2),
-# N 4 KiB random reads submitted at once from CPU 0, so one hardware
-# context; waits until HELD (default N: fewer if the queue is shallower)
-# are in flight in stackblk, then resumes the backing and checks that fio
-# read all N.
+# sb_hold_batch IDX N [HELD [CPU]]: on stackblkIDX (backing $SB_HOLD,
+# nomerges=2), N 4 KiB random reads submitted at once from CPU 0, so one
+# hardware context; waits until HELD (default N: fewer if the queue is
+# shallower) are in flight in stackblk, then resumes the backing (from CPU:
+# dm resubmits what it held from a work item on the resuming CPU, so the
+# backing completes them there) and checks that fio read all N.
 # Never leaves sbhold suspended: I/O parked there would make the teardown
 # after the case block for good.  The poll (30 s: well inside the cases'
 # limits, so the case itself resumes) also ends if fio exits first.
 sb_hold_batch() {
-	local idx=$1 n=$2 held=${3:-$2} fpid r=0 got
+	local idx=$1 n=$2 held=${3:-$2} rcpu=${4:-} fpid r=0 got
 	dmsetup suspend --noudevsync --nolockfs sbhold || fail "dmsetup suspend sbhold failed"
 	trap 'dmsetup resume --noudevsync sbhold' EXIT
 	timeout -k 10 300 fio --name=hold --filename="/dev/stackblk$idx" --direct=1 \
@@ -321,7 +322,8 @@ sb_hold_batch() {
 	fpid=$!
 	wait_until 30 eval '! kill -0 $fpid || [ "$(sb_stat "$idx" inflight)" -ge "$held" ]'
 	got=$(sb_stat "$idx" inflight)
-	dmsetup resume --noudevsync sbhold || fail "dmsetup resume sbhold failed"
+	${rcpu:+taskset -c "$rcpu"} dmsetup resume --noudevsync sbhold ||
+		fail "dmsetup resume sbhold${rcpu:+ on CPU $rcpu} failed"
 	trap - EXIT
 	[ "$got" = "$held" ] || r=1
 	wait "$fpid" || fail "fio hold exited $?: $(head -c 300 "$SB_ART/hold.err")"

@@ -2,7 +2,9 @@
 # flight reached, capped by queue_depth; the per-hctx maxima in debugfs
 # agree; the affinity matrix sums to the completed requests, and so do the
 # same/shared/remote totals; the latency histograms count every request
-# once per path.
+# once per path.  Reads held in a suspended dm device and resumed from a
+# chosen CPU complete at the backing on that CPU: the matrix says exactly
+# where, passthrough and crypt alike.
 S=/sys/block/stackblk
 G=/sys/kernel/debug/stackblk/stackblk
 sb_load
@@ -63,4 +65,49 @@ echo 1 >"$P"
 c=$(awk '$1 == "logical" && $2 == "read" {print $3}' "$G$SB_IDX/latency")
 [ "$c" = "$reqs" ] || fail "latency kept counting with collect=0 ($c)"
 sb_destroy q0
+
+# Exact completion CPUs: 32 reads submitted on CPU 0 and held in sbhold;
+# dm resubmits them from kdmflush on the CPU that resumes it, so the
+# backing completes all 32 there (its queue for that CPU).  Resumed from
+# CPU 0, then from CPU 1: the matrix's row 0 holds 32 in column 0, then in
+# column 1, and backing_same counts 32, then 0.  The same with the crypt
+# stage, whose reads the backing completes in hard irq and crypt_wq
+# decrypts on the submitting CPU (0): the backing's CPU still counts, not
+# the one that ran the last of the request (stage_crypt.c, stage.c).
+bk_hctx() { # CPU: the backing's hardware context for it (cpu_list: "0, 1")
+	local f
+	for f in /sys/block/"$SB_BK"/mq/*/cpu_list; do
+		tr -d ' ' <"$f" | tr ',' '\n' | grep -qx "$1" && { echo "$f"; return; }
+	done
+}
+h0=$(bk_hctx 0) h1=$(bk_hctx 1)
+if [ "$SB_NCPU" -lt 2 ] || [ -z "$h0" ] || [ "$h0" = "$h1" ]; then
+	info "CPUs 0 and 1 share one hardware context of $SB_BK (or one CPU): completion CPUs not exact here"
+else
+	sb_hold_create
+	KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+	for st in none crypt; do
+		for rc in 0 1; do
+			if [ $st = crypt ]; then
+				sb_create h backing=$SB_HOLD queue_depth=64 stages=crypt crypt_key=$KEY
+			else
+				sb_create h backing=$SB_HOLD queue_depth=64
+			fi
+			echo 2 >"$S$SB_IDX/queue/nomerges"
+			sb_hold_batch "$SB_IDX" 32 32 $rc
+			read -ra row <<<"$(awk '/^matrix/ {on = 1; next} on && $1 == 0 {$1 = ""; print; exit}' "$G$SB_IDX/completion")"
+			rest=0
+			for x in "${row[@]:2}"; do rest=$((rest + x)); done
+			want=$([ $rc = 0 ] && echo "32 0 0" || echo "0 32 0")
+			[ "${row[0]} ${row[1]} $rest" = "$want" ] ||
+				fail "$st, resumed on CPU $rc: matrix row 0 is '${row[*]}', expected $want"
+			bs=$(awk '$1 == "backing_same" {print $2}' "$G$SB_IDX/completion")
+			[ "$bs" = $([ $rc = 0 ] && echo 32 || echo 0) ] ||
+				fail "$st, resumed on CPU $rc: backing_same $bs"
+			info "$st, resumed on CPU $rc: matrix row 0: ${row[*]}; backing_same $bs"
+			sb_destroy h
+		done
+	done
+	dm_remove sbhold
+fi
 sb_unload
