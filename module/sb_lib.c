@@ -100,7 +100,8 @@ int sb_parse_u32(const char *page, size_t count, u32 min, u32 max, u32 *out)
  * @nr_cpus: nr_cpu_ids
  *
  * The matrix keeps at most SB_AFFINITY_MAX_COLS columns, so its memory is
- * bounded by nr_possible_cpus * SB_AFFINITY_MAX_COLS counters.
+ * bounded by nr_possible_cpus * 2 * SB_AFFINITY_MAX_COLS counters (two
+ * rows per CPU: struct sb_pcpu_stats).
  */
 unsigned int sb_affinity_group(unsigned int nr_cpus)
 {

@@ -379,23 +379,28 @@ void sb_count_locality(struct sb_dev *dev, enum sb_loc_kind kind, int submit,
  * @submit: the CPU that dispatched it
  * @backing: the CPU on which its (last) backing bio completed
  *
- * This CPU is the backing CPU for nearly every request; a crypt read that
- * crypt_wq decrypted is finished on its submitting CPU, which counts it in
- * its own half of the row (struct sb_pcpu_stats).  Finished anywhere else
- * (crypt_wq's fallback while the submitting CPU is offline), it counts
- * under this CPU as the submitting one.
+ * This CPU is the backing CPU for nearly every request: it counts it in
+ * its row as the backing CPU.  A crypt read that crypt_wq decrypted
+ * finishes on its submitting CPU, which counts it in its row as the
+ * submitting CPU, under @backing (struct sb_pcpu_stats).  Finished on a
+ * third CPU, it counts as if that one were the backing CPU: the row stays
+ * right and the column is where it finished.  That is exact for a request
+ * of several backing bios whose last two complete at once on different
+ * CPUs (@backing is either's, this CPU ran the last), and off for a crypt
+ * read that decrypts in a task that sleeps and moves to another CPU
+ * (crypt_read_task_ios), or a request that fails in io_wq or after
+ * sleeping in ->queue_rq().
  */
 static inline void sb_count_matrix(struct sb_dev *dev, int submit,
 				   int backing)
 {
-	unsigned int g = dev->aff_group;
-	int here = get_cpu();
+	unsigned int g = dev->aff_group, sub = submit, bk = backing;
+	unsigned int here = get_cpu();
 
-	if (likely(here == backing) || here / g == (unsigned int)backing / g)
-		this_cpu_inc(dev->stats->matrix[(unsigned int)submit / g]);
+	if (unlikely(here != bk) && here / g == sub / g && here / g != bk / g)
+		this_cpu_inc(dev->stats->matrix[dev->aff_cols + bk / g]);
 	else
-		this_cpu_inc(dev->stats->matrix[dev->aff_cols +
-						(unsigned int)backing / g]);
+		this_cpu_inc(dev->stats->matrix[sub / g]);
 	put_cpu();
 }
 

@@ -312,7 +312,8 @@ sb_hold_create() {
 # after the case block for good.  The poll (30 s: well inside the cases'
 # limits, so the case itself resumes) also ends if fio exits first.
 sb_hold_batch() {
-	local idx=$1 n=$2 held=${3:-$2} rcpu=${4:-} fpid r=0 got
+	local idx=$1 n=$2 held=${3:-$2} rcpu=${4:-} fpid r=0 got p0
+	p0=$(sb_stat "$idx" physical_read_ios)
 	dmsetup suspend --noudevsync --nolockfs sbhold || fail "dmsetup suspend sbhold failed"
 	trap 'dmsetup resume --noudevsync sbhold' EXIT
 	timeout -k 10 300 fio --name=hold --filename="/dev/stackblk$idx" --direct=1 \
@@ -320,7 +321,10 @@ sb_hold_batch() {
 		--iodepth_batch_submit="$n" --number_ios="$n" --cpus_allowed=0 \
 		--output-format=json >"$SB_ART/hold.json" 2>"$SB_ART/hold.err" &
 	fpid=$!
-	wait_until 30 eval '! kill -0 $fpid || [ "$(sb_stat "$idx" inflight)" -ge "$held" ]'
+	# in flight in stackblk, and each one's bio sent on to dm (counted
+	# just before submit_bio_noacct(), which parks it in dm there and then)
+	wait_until 30 eval '! kill -0 $fpid || { [ "$(sb_stat "$idx" inflight)" -ge "$held" ] &&
+		[ $(($(sb_stat "$idx" physical_read_ios) - p0)) -ge "$held" ]; }'
 	got=$(sb_stat "$idx" inflight)
 	${rcpu:+taskset -c "$rcpu"} dmsetup resume --noudevsync sbhold ||
 		fail "dmsetup resume sbhold${rcpu:+ on CPU $rcpu} failed"
