@@ -11,8 +11,11 @@
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/kthread.h>
+#include <linux/mm.h>
 #include <linux/percpu.h>
+#include <linux/preempt.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 
 #include "stackblk.h"
 
@@ -99,9 +102,72 @@ static void sb_stat_read_waits_for_reset(struct kunit *test)
 	sb_stats_free(dev);
 }
 
+/*
+ * sb_count_matrix(): one request counted on this CPU, on a matrix reset
+ * just before, lands in exactly one cell.  CPUs are given as offsets from
+ * this one (0: this CPU, 1 and 2: the next ones); @col_here: the column
+ * expected is this CPU's, not the backing CPU's.
+ */
+static void sb_test_place(struct kunit *test, struct sb_dev *dev,
+			  unsigned int submit_off, unsigned int backing_off,
+			  bool col_here)
+{
+	unsigned int n = dev->aff_cols, g = dev->aff_group, i;
+	unsigned int here, sub, bk, cell;
+	struct sb_stats_sum *sum;
+	u64 total = 0;
+
+	KUNIT_ASSERT_EQ(test, sb_stats_reset(dev), 0);
+	preempt_disable();
+	here = smp_processor_id();
+	sub = (here + submit_off) % nr_cpu_ids;
+	bk = (here + backing_off) % nr_cpu_ids;
+	sb_count_matrix(dev, sub, bk);
+	preempt_enable();
+	sum = sb_stats_snapshot(dev);
+	KUNIT_ASSERT_NOT_NULL(test, sum);
+	cell = (sub / g) * n + (col_here ? here : bk) / g;
+	for (i = 0; i < n * n; i++)
+		total += sum->matrix[i];
+	KUNIT_EXPECT_EQ_MSG(test, sum->matrix[cell], 1,
+			    "submit %u backing %u on CPU %u, group %u: not in [%u][%u]",
+			    sub, bk, here, g, cell / n, cell % n);
+	KUNIT_EXPECT_EQ(test, total, 1);
+	kvfree(sum);
+}
+
+/*
+ * A request is counted under [submitting CPU][backing CPU] whether this CPU
+ * is its backing CPU (nearly every request) or its submitting CPU (a crypt
+ * read decrypted in crypt_wq); on a third CPU it counts as if that one
+ * were the backing CPU.  Also with two CPUs folded into each row/column.
+ */
+static void sb_stats_matrix_placement(struct kunit *test)
+{
+	struct sb_dev *dev = sb_test_dev(test);
+	unsigned int group;
+
+	for (group = 1; group <= 2; group++) {
+		/* fewer, wider columns fit in what sb_stats_alloc() sized */
+		dev->aff_group = max(group, dev->aff_group);
+		dev->aff_cols = DIV_ROUND_UP(nr_cpu_ids, dev->aff_group);
+		sb_test_place(test, dev, 0, 0, false);
+		if (nr_cpu_ids < 2)
+			continue;
+		sb_test_place(test, dev, 1, 0, false);
+		sb_test_place(test, dev, 0, 1, false);
+		/* folded, a third CPU may share the submitting one's group */
+		if (nr_cpu_ids < 3 || dev->aff_group > 1)
+			continue;
+		sb_test_place(test, dev, 1, 2, true);
+	}
+	sb_stats_free(dev);
+}
+
 static struct kunit_case sb_stats_cases[] = {
 	KUNIT_CASE(sb_stats_reset_is_a_baseline),
 	KUNIT_CASE(sb_stat_read_waits_for_reset),
+	KUNIT_CASE(sb_stats_matrix_placement),
 	{}
 };
 
