@@ -72,10 +72,17 @@ sb_destroy q0
 # CPU 0, then from CPU 1: the matrix's row 0 holds 32 in column 0, then
 # in column 1, and backing_same counts 32, then 0 (dm's work item, queued
 # on CPU 0 by each held bio, has long run and found dm suspended by then:
-# sb_hold_batch polls for 0.1 s at least, dmsetup's exec takes longer).  The same with the crypt
-# stage, whose reads the backing completes in hard irq and crypt_wq
-# decrypts on the submitting CPU (0): the backing's CPU still counts, not
-# the one that ran the last of the request (stage_crypt.c, stage.c).
+# sb_hold_batch polls for 0.1 s at least, dmsetup's exec takes longer).
+# The same with the crypt stage, whose reads the backing completes in hard
+# irq and crypt_wq decrypts on the submitting CPU (0): the backing's CPU
+# still counts, not the one that ran the last of the request
+# (stage_crypt.c, stage.c).  With rq_affinity=2 on stackblk's queue every
+# request completes on its submitting CPU (blk-mq's IPI for passthrough,
+# crypt_wq for crypt): complete_same counts all 32 each time.  Except on
+# kernels before 6.5 (Debian's 6.1): there blk-mq completes a request of a
+# hardware context with one CPU (stackblk's) where it is, whatever
+# rq_affinity says (fixed by "blk-mq: check on cpu id when there is only
+# one ctx mapping"), so passthrough resumed on CPU 1 completes there.
 bk_hctx() { # CPU: the backing's hardware context for it (cpu_list: "0, 1")
 	local f
 	for f in /sys/block/"$SB_BK"/mq/*/cpu_list; do
@@ -91,6 +98,9 @@ if [ "$SB_NCPU" -lt 2 ] || [ -z "$h0" ] || [ -z "$h1" ] ||
 else
 	sb_hold_create
 	KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+	IFS=.- read -r kmaj kmin _ <<<"$SB_KVER"
+	local_1ctx=0
+	[ $((kmaj * 100 + kmin)) -lt 605 ] && local_1ctx=1
 	for st in none crypt; do
 		for rc in 0 1; do
 			if [ $st = crypt ]; then
@@ -99,6 +109,7 @@ else
 				sb_create h backing=$SB_HOLD queue_depth=64
 			fi
 			echo 2 >"$S$SB_IDX/queue/nomerges"
+			echo 2 >"$S$SB_IDX/queue/rq_affinity"
 			sb_hold_batch "$SB_IDX" 32 32 $rc
 			read -ra row <<<"$(awk '/^matrix/ {on = 1; next} on && $1 == 0 {$1 = ""; print; exit}' "$G$SB_IDX/completion")"
 			rest=0
@@ -109,7 +120,12 @@ else
 			bs=$(awk '$1 == "backing_same" {print $2}' "$G$SB_IDX/completion")
 			[ "$bs" = $([ $rc = 0 ] && echo 32 || echo 0) ] ||
 				fail "$st, resumed on CPU $rc: backing_same $bs"
-			info "$st, resumed on CPU $rc: matrix row 0: ${row[*]}; backing_same $bs"
+			cs=$(awk '$1 == "complete_same" {print $2}' "$G$SB_IDX/completion")
+			want=32
+			[ $st = none ] && [ $rc = 1 ] && [ $local_1ctx = 1 ] && want=0
+			[ "$cs" = $want ] ||
+				fail "$st, resumed on CPU $rc, rq_affinity 2 ($SB_KVER): complete_same $cs, not $want"
+			info "$st, resumed on CPU $rc: matrix row 0: ${row[*]}; backing_same $bs; complete_same $cs"
 			sb_destroy h
 		done
 	done
