@@ -186,13 +186,14 @@ void sb_complete(struct request *rq, u64 now)
  * flush sequence (RQF_FLUSH_SEQ) end through ->end_io, flush_end_io() or
  * mq_flush_data_end_io(), which take our flush queue lock; so does a clone
  * of request-based dm (dm-multipath on stackblk), whose ->end_io ends dm's
- * request.  When such a request is a flush, or FUA, its backing bio went
- * through the backing's flush sequence if the backing has one (a stackblk,
- * NVMe; under dm or md too), and completes from the backing's flush
- * completion with the backing's flush queue lock held: two locks of one
- * lockdep class nested, which lockdep reports as possible recursive
- * locking, and then turns itself off (case 36).  (A lock class per
- * stacking depth covered only a stackblk right on a stackblk.)
+ * request.  When such a request is a flush (or FUA, to a backing that
+ * emulates FUA with flushes), its backing bio went through the backing's
+ * flush sequence if the backing has one (a stackblk, NVMe; under dm or md
+ * too), and completes from the backing's flush completion with the
+ * backing's flush queue lock held: two locks of one lockdep class nested,
+ * which lockdep reports as possible recursive locking, and then turns
+ * itself off (case 36).  (A lock class per stacking depth covered only a
+ * stackblk right on a stackblk.)
  *
  * The nesting itself is safe: the locks are distinct, always taken lower
  * first, and no one takes a lower device's under an upper one's (blk-mq

@@ -71,8 +71,8 @@ sb_destroy q0
 # backing completes all 32 there (its queue for that CPU).  Resumed from
 # CPU 0, then from CPU 1: the matrix's row 0 holds 32 in column 0, then
 # in column 1, and backing_same counts 32, then 0 (dm's work item, queued
-# on CPU 0 by each held bio, has long run and found dm suspended by then:
-# sb_hold_batch polls for 0.1 s at least, dmsetup's exec takes longer).
+# on CPU 0 by each held bio, has run and found dm suspended by then: it
+# runs at once, and the fork and exec of dmsetup take far longer).
 # The same with the crypt stage, whose reads the backing completes in hard
 # irq and crypt_wq decrypts on the submitting CPU (0): the backing's CPU
 # still counts, not the one that ran the last of the request

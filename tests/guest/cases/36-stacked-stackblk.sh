@@ -5,9 +5,9 @@
 # blk-mq would take U's flush queue lock under L's, two locks of one
 # lockdep class, which lockdep reports as possible recursive locking (and
 # then turns itself off for the rest of the boot).  A dm or md device in
-# between changes nothing of that.  So stackblk ends a flush or FUA
-# request that blk-mq ends through ->end_io outside the backing's
-# completion (module/backing.c).
+# between changes nothing of that.  So on a kernel with lockdep stackblk
+# ends a flush or FUA request that blk-mq ends through ->end_io outside
+# the backing's completion (module/backing.c).
 # fio with an fsync after every write (255 fsyncs: none after the last)
 # and with O_DSYNC writes (a FUA write and a flush each, 64), data
 # verified, through both: U receives 319 flushes and sends as many, L
